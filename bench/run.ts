@@ -1,0 +1,145 @@
+// `npm run bench`: throughput and latency of our daemons, in the units of the C Spread 5.0.1
+// reference figures (daemon-protocol.md section 13). Daemons and clients run as separate
+// processes on loopback. Prints one JSON document with the figures and the settings.
+// Usage: npm run bench [-- --quick] [-- --only single|latency]
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir, cpus } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+const root = new URL('..', import.meta.url).pathname;
+const quick = process.argv.includes('--quick');
+const only = (() => {
+  const i = process.argv.indexOf('--only');
+  return i >= 0 ? process.argv[i + 1] : undefined;
+})();
+
+interface DaemonProc {
+  proc: ChildProcess;
+  port: number;
+}
+
+function progress(msg: string): void {
+  process.stderr.write(`[bench] ${msg}\n`);
+}
+
+async function startDaemons(confText: string, names: string[], port: number): Promise<DaemonProc[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'spread-bench-'));
+  const conf = join(dir, 'spread.conf');
+  writeFileSync(conf, confText);
+  const out: DaemonProc[] = [];
+  for (const name of names) {
+    const proc = spawn(process.execPath, ['bin/spread.mjs', '-c', conf, '-n', name, '-l', 'n'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    out.push({ proc, port });
+  }
+  await new Promise((r) => setTimeout(r, 1500));
+  return out;
+}
+
+async function stopDaemons(ds: DaemonProc[]): Promise<void> {
+  await Promise.all(
+    ds.map(
+      (d) =>
+        new Promise<void>((resolve) => {
+          d.proc.once('exit', () => resolve());
+          d.proc.kill('SIGTERM');
+        }),
+    ),
+  );
+}
+
+function runClient(args: string[]): { proc: ChildProcess; result: Promise<Record<string, number | boolean>>; ready: Promise<void> } {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'bench/flood-client.ts', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: proc.stdout! });
+  let readyResolve!: () => void;
+  const ready = new Promise<void>((r) => (readyResolve = r));
+  const result = new Promise<Record<string, number | boolean>>((resolve, reject) => {
+    lines.on('line', (line) => {
+      const obj = JSON.parse(line) as Record<string, number | boolean>;
+      if (obj.ready === true) readyResolve();
+      else resolve(obj);
+    });
+    proc.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`client exited ${code}`))));
+  });
+  return { proc, result, ready };
+}
+
+async function flood(targets: string[], senders: number, size: number, count: number, service: string): Promise<number> {
+  const clients = [];
+  for (let i = 0; i < senders; i++) {
+    clients.push(
+      runClient(['--target', targets[i % targets.length]!, '--name', `f${i}`, '--mode', 'flood', '--size', String(size), '--count', String(count), '--members', String(senders), '--senders', String(senders), '--service', service]),
+    );
+  }
+  const results = await Promise.all(clients.map((c) => c.result));
+  const start = Math.min(...results.map((r) => r.start as number));
+  const end = Math.max(...results.map((r) => r.end as number));
+  return (senders * count) / ((end - start) / 1000);
+}
+
+async function ping(pingTarget: string, reflectTarget: string, service: string, count: number): Promise<{ p50_ms: number; p99_ms: number }> {
+  const reflector = runClient(['--target', reflectTarget, '--name', 'reflect', '--mode', 'reflect', '--size', '100', '--members', '2', '--service', service]);
+  const pinger = runClient(['--target', pingTarget, '--name', 'pinger', '--mode', 'ping', '--size', '100', '--count', String(count), '--members', '2', '--service', service]);
+  const r = await pinger.result;
+  reflector.proc.kill();
+  return { p50_ms: round(r.p50_ms as number, 3), p99_ms: round(r.p99_ms as number, 3) };
+}
+
+const round = (x: number, d = 0): number => Math.round(x * 10 ** d) / 10 ** d;
+
+async function median(runs: number, f: () => Promise<number>): Promise<number> {
+  const xs: number[] = [];
+  for (let i = 0; i < runs; i++) xs.push(await f());
+  xs.sort((a, b) => a - b);
+  return xs[Math.floor(xs.length / 2)]!;
+}
+
+async function singleDaemon(): Promise<Record<string, unknown>> {
+  const port = 24803;
+  const ds = await startDaemons(`Spread_Segment 127.255.255.255:${port} {\n  bench1 127.0.0.1\n}\n`, ['bench1'], port);
+  const rows: Record<string, unknown>[] = [];
+  const runs = quick ? 1 : 3;
+  try {
+    for (const transport of ['tcp', 'unix'] as const) {
+      const target = transport === 'tcp' ? `${port}@127.0.0.1` : `${port}`;
+      for (const service of ['agreed', 'safe']) {
+        for (const senders of [1, 3]) {
+          if (transport === 'unix' && (senders > 1 || service === 'safe')) continue;
+          for (const size of [100, 1000, 10000]) {
+            const count = quick ? 5000 : size >= 10000 ? 20000 : 100000;
+            progress(`1 daemon ${transport} ${service} ${senders} sender(s) ${size} B x ${count}`);
+            const rate = await median(runs, () => flood([target], senders, size, count, service));
+            rows.push({ daemons: 1, transport, service, senders, size_bytes: size, messages_per_sender: count, msgs_per_s: round(rate), MB_per_s: round((rate * size) / 1e6, 1) });
+          }
+        }
+      }
+    }
+    const latency: Record<string, unknown>[] = [];
+    for (const service of ['agreed', 'safe']) {
+      progress(`1 daemon round trip ${service}`);
+      latency.push({ daemons: 1, service, size_bytes: 100, pings: quick ? 300 : 1000, ...(await ping(`${port}@127.0.0.1`, `${port}@127.0.0.1`, service, quick ? 300 : 1000)) });
+    }
+    return { throughput: rows, round_trip: latency };
+  } finally {
+    await stopDaemons(ds);
+  }
+}
+
+async function main(): Promise<void> {
+  const report: Record<string, unknown> = {
+    settings: {
+      node: process.version,
+      cpus: cpus().length,
+      quick,
+      note: 'msgs_per_s = messages sent per second by all senders together (median of runs); every sender is also a receiver of the whole group; daemons, clients and this driver share the machine',
+    },
+  };
+  if (only === undefined || only === 'single') report.single_daemon = await singleDaemon();
+  process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench: ${String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,158 @@
+// The daemon shell: binds the session layer, the group layer and an orderer to client sockets
+// (TCP and the Unix socket). It loops; it decides nothing.
+import { chmod, unlink } from 'node:fs/promises';
+import { createServer, type Server, type Socket } from 'node:net';
+import { randomInt } from 'node:crypto';
+import { SPREAD_VERSION } from '../client/wire/index.ts';
+import type { DaemonSpec, SpreadConfig } from './config/model.ts';
+import { GroupTable, type RingId } from './groups/group-table.ts';
+import type { DaemonLog } from './logging.ts';
+import { LocalOrderer, type Orderer } from './orderer.ts';
+import { type Session } from './session/session.ts';
+import { SessionLayer } from './session/session-layer.ts';
+
+export interface DaemonNodeOptions {
+  readonly config: SpreadConfig;
+  readonly self: DaemonSpec;
+  /** TCP port for clients; default the daemon's configured port; 0 picks a free one. */
+  readonly port?: number;
+  /** Unix socket path; default /tmp/<port> (see unixSocketPathFor); false for none. */
+  readonly unixSocketPath?: string | false;
+  readonly log: DaemonLog;
+  readonly maxSessionMessages?: number;
+  readonly maxSessions?: number;
+  readonly handshakeTimeoutMs?: number;
+  readonly orderer?: Orderer;
+}
+
+/**
+ * `/tmp/<port>` as Spread names it, except that on a host running several daemons of one
+ * segment only the daemon on 127.0.0.1 (or the first) takes it and the others get
+ * `/tmp/<port>-<name>` (design 2.6), so no daemon steals another's socket.
+ */
+export function unixSocketPathFor(config: SpreadConfig, self: DaemonSpec, port: number): string {
+  const sameHostPeers = config.daemons.filter((d) => d.port === self.port && d !== self);
+  const shares = sameHostPeers.length > 0 && config.daemons.every((d) => d.address.startsWith('127.'));
+  if (!shares) return `/tmp/${port}`;
+  const owner = config.daemons.find((d) => d.address === '127.0.0.1') ?? config.daemons[0]!;
+  return owner === self ? `/tmp/${port}` : `/tmp/${port}-${self.name}`;
+}
+
+/** Addresses the client listener binds: the daemon's C interfaces, or all interfaces. */
+function clientAddresses(self: DaemonSpec): string[] {
+  const c = self.interfaces.filter((i) => i.roles.has('C')).map((i) => i.address);
+  return c.length > 0 ? c : ['0.0.0.0'];
+}
+
+export class DaemonNode {
+  readonly sessions: SessionLayer;
+  readonly groups: GroupTable<Session>;
+  readonly orderer: Orderer;
+  private readonly servers: Server[] = [];
+  private readonly sockets = new Set<Socket>();
+  private boundPort = -1;
+  private unixPath: string | undefined;
+  readonly startedAt = Date.now();
+
+  constructor(private readonly opts: DaemonNodeOptions) {
+    const { config, self } = opts;
+    const ringId: RingId = { procId: self.id, time: Math.floor(this.startedAt / 1000) };
+    const order = new Map(config.daemons.map((d) => [d.name, d.order]));
+    this.groups = new GroupTable<Session>(
+      {
+        selfDaemon: self.name,
+        daemonOrder: (name) => order.get(name) ?? Number.MAX_SAFE_INTEGER,
+        wantsMembership: (h) => (h as Session).membership,
+      },
+      ringId,
+    );
+    this.orderer = opts.orderer ?? new LocalOrderer();
+    this.sessions = new SessionLayer({
+      daemonName: self.name,
+      daemonVersion: SPREAD_VERSION,
+      maxSessionMessages: opts.maxSessionMessages ?? config.maxSessionMessages,
+      maxSessions: opts.maxSessions,
+      handshakeTimeoutMs: opts.handshakeTimeoutMs,
+      allowedAuthMethods: config.allowedAuthMethods,
+      requiredAuthMethods: config.requiredAuthMethods,
+      orderer: this.orderer,
+      groups: this.groups,
+      log: opts.log,
+      random: () => randomInt(0, 1 << 30) / (1 << 30),
+      now: () => Date.now(),
+    });
+  }
+
+  get tcpPort(): number {
+    return this.boundPort;
+  }
+
+  get unixSocketPath(): string | undefined {
+    return this.unixPath;
+  }
+
+  async start(): Promise<void> {
+    const port = this.opts.port ?? this.opts.self.port;
+    for (const host of clientAddresses(this.opts.self)) {
+      const server = this.makeServer();
+      await listen(server, { port: this.boundPort >= 0 ? this.boundPort : port, host });
+      const addr = server.address();
+      if (addr !== null && typeof addr === 'object') this.boundPort = addr.port;
+      this.servers.push(server);
+    }
+    if (this.opts.unixSocketPath !== false) {
+      const path = this.opts.unixSocketPath ?? unixSocketPathFor(this.opts.config, this.opts.self, this.boundPort);
+      // Spread unlinks a stale socket file before binding (spec 1.1).
+      await unlink(path).catch(() => {});
+      const server = this.makeServer();
+      await listen(server, { path });
+      await chmod(path, 0o666);
+      this.servers.push(server);
+      this.unixPath = path;
+    }
+    this.opts.log.log(
+      'SESSION',
+      'INFO',
+      `daemon ${this.opts.self.name} accepting clients on port ${this.boundPort}${this.unixPath ? ` and ${this.unixPath}` : ''}`,
+    );
+  }
+
+  private makeServer(): Server {
+    const server = createServer({ noDelay: true, keepAlive: true }, (socket) => this.onConnection(socket));
+    server.on('error', (err) => this.opts.log.log('SESSION', 'ERROR', `listener error: ${err.message}`));
+    return server;
+  }
+
+  private onConnection(socket: Socket): void {
+    const peer = socket.remoteAddress !== undefined ? `${socket.remoteAddress}:${socket.remotePort}` : 'unix';
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+    const s = this.sessions.accept(socket, peer);
+    if (s === undefined) return;
+    socket.on('data', (chunk: Buffer) => this.sessions.onData(s, chunk));
+    socket.on('drain', () => this.sessions.onDrain(s));
+    socket.on('end', () => this.sessions.onClosed(s, 'end of stream'));
+    socket.on('error', (err) => this.sessions.onClosed(s, `socket error: ${err.message}`));
+    socket.on('close', () => this.sessions.onClosed(s, 'socket closed'));
+  }
+
+  async stop(): Promise<void> {
+    await this.orderer.stop();
+    this.sessions.closeAll();
+    for (const s of this.sockets) s.destroy();
+    await Promise.all(this.servers.map((srv) => new Promise<void>((r) => srv.close(() => r()))));
+    this.servers.length = 0;
+    if (this.unixPath !== undefined) await unlink(this.unixPath).catch(() => {});
+  }
+}
+
+function listen(server: Server, where: { port: number; host: string } | { path: string }): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error): void => reject(err);
+    server.once('error', onError);
+    server.listen(where, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
