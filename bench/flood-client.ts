@@ -47,7 +47,19 @@ async function handshake(s: Socket, name: string): Promise<string> {
   let buf = Buffer.alloc(0);
   const need = async (n: number): Promise<Buffer> => {
     while (buf.length < n) {
-      const chunk: Buffer = await new Promise((r) => s.once('data', r));
+      const chunk = await new Promise<Buffer | undefined>((resolve) => {
+        const onData = (c: Buffer): void => {
+          s.off('close', onClose);
+          resolve(c);
+        };
+        const onClose = (): void => {
+          s.off('data', onData);
+          resolve(undefined);
+        };
+        s.once('data', onData);
+        s.once('close', onClose);
+      });
+      if (chunk === undefined) throw new Error(`daemon closed the connection during the handshake (reply ${buf.toString('hex')})`);
       buf = Buffer.concat([buf, chunk]);
     }
     const out = buf.subarray(0, n);
@@ -83,6 +95,39 @@ async function main(): Promise<void> {
     },
   );
   sock.on('data', (c: Buffer) => reader.push(c));
+  sock.on('close', () => {
+    if (!finished) {
+      process.stderr.write(`flood-client ${args.name}: the daemon closed the connection\n`);
+      process.exit(2);
+    }
+  });
+  // Data may arrive in the same chunk as the view that starts the run, so the flood counters
+  // are in place before the join.
+  let finished = false;
+  const expected = args.count * args.senders;
+  let received = 0;
+  let receivedOwn = 0;
+  let start = 0;
+  let resolveDone!: () => void;
+  const done = new Promise<void>((r) => (resolveDone = r));
+  let wakeSender: (() => void) | undefined;
+  const body = Buffer.alloc(args.size, 0x61);
+  if (args.mode === 'flood') {
+    onData = (_frame, sender) => {
+      received++;
+      if (sender === me) {
+        receivedOwn++;
+        wakeSender?.();
+      }
+      if (received === expected) resolveDone();
+    };
+  } else if (args.mode === 'reflect') {
+    const head = encodeMessageHead(service | SELF_DISCARD, me, ['ping'], 1, args.size);
+    onData = () => {
+      sock.write(head);
+      sock.write(body);
+    };
+  }
   await new Promise<void>((resolve) => {
     onMembers = (n) => {
       if (n >= args.members) resolve();
@@ -90,14 +135,9 @@ async function main(): Promise<void> {
     sock.write(encodeCommand(JOIN_MESS, me, group));
   });
   onMembers = undefined;
-  const body = Buffer.alloc(args.size, 0x61);
+  start = Date.now();
 
   if (args.mode === 'reflect') {
-    const head = encodeMessageHead(service | SELF_DISCARD, me, ['ping'], 1, args.size);
-    onData = () => {
-      sock.write(head);
-      sock.write(body);
-    };
     process.stdout.write(JSON.stringify({ ready: true }) + '\n');
     await new Promise<void>((r) => sock.once('close', () => r()));
     return;
@@ -119,30 +159,20 @@ async function main(): Promise<void> {
     }
     rtts.sort((a, b) => a - b);
     const q = (p: number): number => rtts[Math.min(rtts.length - 1, Math.floor(p * rtts.length))]!;
+    finished = true;
     process.stdout.write(JSON.stringify({ p50_ms: q(0.5), p99_ms: q(0.99), count: rtts.length }) + '\n');
     sock.destroy();
     return;
   }
 
-  // flood
-  const expected = args.count * args.senders;
-  let received = 0;
-  let receivedOwn = 0;
-  const start = Date.now();
-  const done = new Promise<void>((resolve) => {
-    onData = (_frame, sender) => {
-      received++;
-      if (sender === me) receivedOwn++;
-      if (received === expected) resolve();
-    };
-  });
+  // flood: counting started before the join (see above)
   const head = encodeMessageHead(service, me, ['bench'], 0, args.size);
   const isSender = args.count > 0;
   if (isSender) {
     let sent = 0;
-    // Keep a bounded number of own messages in flight, as spflooder does, so the daemon's
-    // per-client queue never reaches MaxSessionMessages.
-    const window = Math.max(50, Math.min(400, Math.floor(4_000_000 / (args.size + 100))));
+    // Keep a bounded number of own messages in flight, as spflooder does, so that what all
+    // senders have in flight together stays well below the daemon's MaxSessionMessages.
+    const window = Math.max(10, Math.min(400, Math.floor(2_000_000 / (args.size + 100) / args.senders)));
     while (sent < args.count) {
       sock.cork();
       while (sent < args.count && sent - receivedOwn < window) {
@@ -151,11 +181,14 @@ async function main(): Promise<void> {
         sent++;
       }
       sock.uncork();
-      await new Promise<void>((r) => setImmediate(r));
+      if (sent - receivedOwn >= args.count || sent - receivedOwn >= window)
+        await new Promise<void>((r) => (wakeSender = r));
+      wakeSender = undefined;
       if (sock.writableNeedDrain) await new Promise<void>((r) => sock.once('drain', () => r()));
     }
   }
   await done;
+  finished = true;
   const end = Date.now();
   process.stdout.write(JSON.stringify({ start, end, received }) + '\n');
   sock.destroy();

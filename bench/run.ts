@@ -65,11 +65,14 @@ function runClient(args: string[]): { proc: ChildProcess; result: Promise<Record
   return { proc, result, ready };
 }
 
+let runNumber = 0;
+
 async function flood(targets: string[], senders: number, size: number, count: number, service: string): Promise<number> {
   const clients = [];
+  const run = ++runNumber;
   for (let i = 0; i < senders; i++) {
     clients.push(
-      runClient(['--target', targets[i % targets.length]!, '--name', `f${i}`, '--mode', 'flood', '--size', String(size), '--count', String(count), '--members', String(senders), '--senders', String(senders), '--service', service]),
+      runClient(['--target', targets[i % targets.length]!, '--name', `f${run}-${i}`, '--mode', 'flood', '--size', String(size), '--count', String(count), '--members', String(senders), '--senders', String(senders), '--service', service]),
     );
   }
   const results = await Promise.all(clients.map((c) => c.result));
@@ -79,8 +82,9 @@ async function flood(targets: string[], senders: number, size: number, count: nu
 }
 
 async function ping(pingTarget: string, reflectTarget: string, service: string, count: number): Promise<{ p50_ms: number; p99_ms: number }> {
-  const reflector = runClient(['--target', reflectTarget, '--name', 'reflect', '--mode', 'reflect', '--size', '100', '--members', '2', '--service', service]);
-  const pinger = runClient(['--target', pingTarget, '--name', 'pinger', '--mode', 'ping', '--size', '100', '--count', String(count), '--members', '2', '--service', service]);
+  const reflector = runClient(['--target', reflectTarget, '--name', `r${++runNumber}`, '--mode', 'reflect', '--size', '100', '--members', '2', '--service', service]);
+  const pinger = runClient(['--target', pingTarget, '--name', `p${runNumber}`, '--mode', 'ping', '--size', '100', '--count', String(count), '--members', '2', '--service', service]);
+  reflector.result.catch(() => {}); // it is killed once the pings are done
   const r = await pinger.result;
   reflector.proc.kill();
   return { p50_ms: round(r.p50_ms as number, 3), p99_ms: round(r.p99_ms as number, 3) };

@@ -1,6 +1,6 @@
 // Building data, command and reject messages (spec 4.1 to 4.4 and 5.7).
 import { COMMAND_MESS, HEADER_BYTES, LITTLE_ENDIAN_MARKER, REJECT_MESS, MAX_GROUPS_PER_MESSAGE } from './constants.ts';
-import { DATA_LEN_OFFSET, NUM_GROUPS_OFFSET, TYPE_OFFSET, encodeHint, writeHeader } from './header.ts';
+import { DATA_LEN_OFFSET, NUM_GROUPS_OFFSET, TYPE_OFFSET, encodeHint, writeHeader, type MessageHeader } from './header.ts';
 import { writeName } from './names.ts';
 
 /**
@@ -15,9 +15,34 @@ export function encodeMessageHead(
   dataLen: number,
 ): Buffer {
   const buf = Buffer.allocUnsafe(HEADER_BYTES + 32 * groups.length);
-  writeHeader(buf, 0, type, sender, groups.length, encodeHint(messType), dataLen);
-  for (let i = 0; i < groups.length; i++) writeName(buf, HEADER_BYTES + 32 * i, groups[i]!);
+  writeMessageHead(buf, 0, type, sender, groups, messType, dataLen);
   return buf;
+}
+
+/**
+ * Writes header and destination slots at `offset` of a caller's buffer (48 + 32*groups bytes), so
+ * a sender can pack many small messages into one buffer without an allocation per message.
+ */
+export function writeMessageHead(
+  buf: Buffer,
+  offset: number,
+  type: number,
+  sender: string,
+  groups: ReadonlyArray<string>,
+  messType: number,
+  dataLen: number,
+): void {
+  writeHeader(buf, offset, type, sender, groups.length, encodeHint(messType), dataLen);
+  for (let i = 0; i < groups.length; i++) writeName(buf, offset + HEADER_BYTES + 32 * i, groups[i]!);
+}
+
+/**
+ * The `old_type` of a received reject (spec 5.7): the 4 bytes after the header, in the daemon's
+ * order like `type`, returned in host terms with the marker cleared.
+ */
+export function readRejectOldType(frame: Buffer, h: MessageHeader): number {
+  const raw = h.littleEndian ? frame.readUInt32LE(HEADER_BYTES) : frame.readUInt32BE(HEADER_BYTES);
+  return (raw & ~LITTLE_ENDIAN_MARKER) >>> 0;
 }
 
 /** JOIN, LEAVE or KILL: one slot naming the group (or, for KILL, the sender itself). */

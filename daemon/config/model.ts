@@ -99,7 +99,7 @@ export interface SpreadConfig {
   readonly configHash: number;
   /** Warnings for options accepted but not (yet) acted upon. */
   readonly warnings: ReadonlyArray<string>;
-  /** Address family of every address in the file (ActiveIPVersion, or the first address's). Always set by parseConfig. */
+  /** Family of every address in the file (ActiveIPVersion, else the first address's). Always set by parseConfig. */
   readonly activeIpVersion?: 'IPv4' | 'IPv6';
   /** IgnoreMulticastJoinErrors. Always set by parseConfig. */
   readonly ignoreMulticastJoinErrors?: boolean;

@@ -1,0 +1,63 @@
+// The down queue: client messages waiting for the token (design 3.7). The head message may be
+// partly sent; `nextFragment` says which fragment goes next.
+import { view } from '../wire/bytes.ts';
+import { MAX_FRAGMENTS, PACKET_BODY_BYTES } from '../wire/constants.ts';
+import type { RingMessage } from './types.ts';
+
+export interface QueuedMessage {
+  readonly message: RingMessage;
+  readonly fragments: number;
+  nextFragment: number;
+}
+
+/** Fragments of a message of `length` bytes (1..MAX_FRAGMENTS). */
+export function fragmentCount(length: number): number {
+  return Math.max(1, Math.ceil(length / PACKET_BODY_BYTES));
+}
+
+/** Bytes of fragment `i` (0-based) of a payload: a view, not a copy. */
+export function fragmentOf(payload: Uint8Array, i: number): Uint8Array {
+  if (payload.length <= PACKET_BODY_BYTES) return payload;
+  const start = i * PACKET_BODY_BYTES;
+  return view(payload, start, Math.min(start + PACKET_BODY_BYTES, payload.length));
+}
+
+/** A FIFO over an array with a moving head, so that shift is O(1). */
+export class DownQueue {
+  private items: QueuedMessage[] = [];
+  private head = 0;
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  push(message: RingMessage): void {
+    const fragments = fragmentCount(message.payload.length);
+    if (fragments > MAX_FRAGMENTS) throw new RangeError(`${fragments} fragments`);
+    this.items.push({ message, fragments, nextFragment: 0 });
+  }
+
+  peek(): QueuedMessage | undefined {
+    return this.head < this.items.length ? this.items[this.head] : undefined;
+  }
+
+  /** Removes the head message (fully sent). */
+  shift(): void {
+    if (this.head >= this.items.length) return;
+    this.items[this.head] = undefined as unknown as QueuedMessage; // release the payload
+    this.head++;
+    if (this.head === this.items.length) {
+      this.items = [];
+      this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  /** A new ring re-sends a partly sent head message whole (design 6.4). */
+  restartHead(): void {
+    const h = this.peek();
+    if (h !== undefined) h.nextFragment = 0;
+  }
+}

@@ -1,0 +1,53 @@
+// Hold and wake (design 3.10): the leader keeps the token of an idle ring; a daemon with a new
+// message wakes it, by HURRY packet or, at the leader, at once (Prot_new_message, Handle_hurry).
+import { MAX_RING_PAYLOAD } from '../wire/constants.ts';
+import { encodeHurry } from '../wire/hurry.ts';
+import { formatRingId, ringIdEquals, RING_SERVICES } from '../wire/types.ts';
+import type { HurryPacket } from '../wire/types.ts';
+import { dropped, type RingState } from './state.ts';
+import { tokenHurry } from './token.ts';
+import { tokenIsIdle } from './token-rules.ts';
+import type { RingAction, RingMessage } from './types.ts';
+
+/** Other daemons' view of the hold: the same test as the leader's (Is_token_hold). */
+function tokenSeemsHeld(s: RingState): boolean {
+  return tokenIsIdle({
+    memberState: s.memberState,
+    tokenAlive: s.tokenAlive,
+    lastTokenRetrans: s.lastToken.retrans,
+    aru: s.aru,
+    highestSeq: s.highestSeq,
+    idleCounter: s.idleCounter,
+  });
+}
+
+/** The leader releases a held token when a ring member has something to send (Handle_hurry). */
+export function onHurry(s: RingState, out: RingAction[], h: HurryPacket): void {
+  if (!ringIdEquals(h.ringId, s.active.ringId)) return dropped(s, out, `hurry for ring ${formatRingId(h.ringId)}`);
+  if (!s.active.isLeader || !s.tokenHeld || !s.tokenAlive) return;
+  if (!s.active.members.includes(h.transmitter)) return dropped(s, out, `hurry from non-member ${h.transmitter}`);
+  releaseHeldToken(s, out);
+}
+
+function releaseHeldToken(s: RingState, out: RingAction[]): void {
+  // Somebody wants to send: do not hold again until everyone had a chance.
+  s.idleCounter = 0;
+  tokenHurry(s, out);
+}
+
+/** A message for the down queue; wakes a held token when it is the first one waiting (Prot_new_message). */
+export function onSubmit(s: RingState, out: RingAction[], m: RingMessage): void {
+  const n = m.payload.length;
+  if (n < 1 || n > MAX_RING_PAYLOAD) throw new RangeError(`ring message of ${n} bytes (1..${MAX_RING_PAYLOAD})`);
+  if (!RING_SERVICES.includes(m.service)) throw new RangeError(`ring service ${String(m.service)}`);
+  s.downQueue.push(m);
+  if (s.downQueue.length !== 1) return;
+  if (s.active.isLeader) {
+    if (s.tokenHeld && s.tokenAlive) releaseHeldToken(s, out);
+  } else if (tokenSeemsHeld(s)) {
+    const h: HurryPacket = { configHash: s.params.configHash, transmitter: s.params.selfId, ringId: s.active.ringId };
+    out.push({ type: 'unicast', to: s.active.leader, bytes: encodeHurry(h) });
+    s.counters.hurryPacketsSent++;
+  }
+}
+

@@ -1,0 +1,64 @@
+// Sizes and codes of the daemon-to-daemon datagrams (design 3.1, Appendix A). Our own encoding:
+// network byte order, a version byte first, the configuration hash in every datagram.
+import { MAX_MESSAGE_BODY_LEN } from '../../client/wire/constants.ts';
+
+/** First byte of every datagram; a daemon drops any other version. */
+export const WIRE_VERSION = 1;
+
+/** Second byte: what the datagram is. Data-port kinds and token-port kinds share one space. */
+export const DatagramKind = {
+  DATA: 1,
+  TOKEN: 2,
+  HURRY: 3,
+  // Reserved for the membership and monitor modules (not decoded yet).
+  ALIVE: 4,
+  JOIN: 5,
+  REFER: 6,
+  FORM1: 7,
+  FORM2: 8,
+  STATUS: 9,
+  PARTITION: 10,
+  FLOW_CONTROL: 11,
+  RELOAD: 12,
+} as const;
+export type DatagramKind = (typeof DatagramKind)[keyof typeof DatagramKind];
+
+/** Every datagram starts with: version u8, kind u8, two kind-specific bytes, config hash u32, transmitter u32. */
+export const ENVELOPE_BYTES = 12;
+export const VERSION_OFFSET = 0;
+export const KIND_OFFSET = 1;
+export const CONFIG_HASH_OFFSET = 4;
+export const TRANSMITTER_OFFSET = 8;
+
+/** Largest datagram we send (Spread's MAX_PACKET_SIZE: one Ethernet MTU of UDP payload). */
+export const MAX_DATAGRAM_BYTES = 1472;
+export const DATA_HEADER_BYTES = 40;
+/** Largest packet body, and so the largest fragment (Spread's sizeof(packet_body)). */
+export const PACKET_BODY_BYTES = MAX_DATAGRAM_BYTES - DATA_HEADER_BYTES;
+/** Header of each fragment packed after the first one: service u8, reserved u8, length u16. */
+export const FRAGMENT_HEADER_BYTES = 4;
+
+/** Largest ring message: the session layer's limit on a client frame, one constant for both checks. */
+export const MAX_RING_PAYLOAD = MAX_MESSAGE_BODY_LEN;
+/**
+ * Fragments per message. Spread's MAX_SCATTER_ELEMENTS is 100, but 100 bodies of 1432 bytes hold
+ * only 143200 bytes; we derive the count from the payload limit instead (101), so that a client
+ * frame the session layer accepts always fits.
+ */
+export const MAX_FRAGMENTS = Math.ceil(MAX_RING_PAYLOAD / PACKET_BODY_BYTES);
+
+export const TOKEN_HEADER_BYTES = 44;
+export const RTR_ENTRY_HEADER_BYTES = 16;
+/** A token never grows beyond one datagram (a fragmented token is likelier to be lost). */
+export const MAX_TOKEN_BYTES = MAX_DATAGRAM_BYTES;
+/** Retransmission entries on one token: one per old ring during recovery (MAX_FORM_REPS) plus one. */
+export const MAX_RTR_ENTRIES = 21;
+
+export const HURRY_BYTES = 20;
+
+/** "No daemon" in id fields (aru setter, retransmission target); daemon ids avoid 0xFFFFFFFF. */
+export const NO_DAEMON = -1;
+/** "No segment" in the retransmission target segment field. */
+export const NO_SEGMENT = -1;
+/** The aru of the first token of a new ring: above any seq, so that the leader lowers it. */
+export const ARU_UNSET = 0xffffffff;
