@@ -130,6 +130,53 @@ async function singleDaemon(): Promise<Record<string, unknown>> {
   }
 }
 
+function threeDaemonConf(port: number, accelerated: boolean): string {
+  return [
+    `Spread_Segment 127.255.255.255:${port} {`,
+    '  d1 127.0.0.1 { D 127.0.0.1 C 127.0.0.1 }',
+    '  d2 127.0.0.2 { D 127.0.0.2 C 127.0.0.2 }',
+    '  d3 127.0.0.3 { D 127.0.0.3 C 127.0.0.3 }',
+    '}',
+    `AcceleratedRing = ${accelerated ? 'true' : 'false'}`,
+    '',
+  ].join('\n');
+}
+
+async function threeDaemons(): Promise<Record<string, unknown>> {
+  const rows: Record<string, unknown>[] = [];
+  const latency: Record<string, unknown>[] = [];
+  const runs = quick ? 1 : 3;
+  for (const accelerated of [true, false]) {
+    const port = accelerated ? 24903 : 24913;
+    const ds = await startDaemons(threeDaemonConf(port, accelerated), ['d1', 'd2', 'd3'], port);
+    const targets = [1, 2, 3].map((i) => `${port}@127.0.0.${i}`);
+    const ring = accelerated ? 'accelerated' : 'original';
+    try {
+      for (const service of ['agreed', 'safe']) {
+        for (const perDaemon of [false, true]) {
+          for (const size of [100, 1000, 10000]) {
+            // the original ring is measured on the main rows only, for the comparison
+            if (!accelerated && (perDaemon || service === 'safe')) continue;
+            const count = quick ? 5000 : size >= 10000 ? 20000 : 100000;
+            const senders = perDaemon ? 3 : 1;
+            progress(`3 daemons ${ring} ${service} ${perDaemon ? 'one sender per daemon' : '1 sender'} ${size} B x ${count}`);
+            const rate = await median(runs, () => flood(perDaemon ? targets : [targets[0]!], senders, size, count, service));
+            rows.push({ daemons: 3, ring, transport: 'tcp', service, senders, size_bytes: size, messages_per_sender: count, msgs_per_s: round(rate), MB_per_s: round((rate * size) / 1e6, 1) });
+          }
+        }
+      }
+      for (const service of ['agreed', 'safe']) {
+        if (!accelerated && service === 'safe') continue;
+        progress(`3 daemons ${ring} round trip ${service} (ping on d1, reflect on d2)`);
+        latency.push({ daemons: 3, ring, service, size_bytes: 100, pings: quick ? 300 : 1000, ...(await ping(targets[0]!, targets[1]!, service, quick ? 300 : 1000)) });
+      }
+    } finally {
+      await stopDaemons(ds);
+    }
+  }
+  return { throughput: rows, round_trip: latency };
+}
+
 async function main(): Promise<void> {
   const report: Record<string, unknown> = {
     settings: {
@@ -140,6 +187,7 @@ async function main(): Promise<void> {
     },
   };
   if (only === undefined || only === 'single') report.single_daemon = await singleDaemon();
+  if (only === undefined || only === 'three') report.three_daemons = await threeDaemons();
   process.stdout.write(JSON.stringify(report, null, 2) + '\n');
 }
 

@@ -7,7 +7,9 @@ import { SPREAD_VERSION } from '../client/wire/index.ts';
 import type { DaemonSpec, SpreadConfig } from './config/model.ts';
 import { GroupTable, type RingId } from './groups/group-table.ts';
 import type { DaemonLog } from './logging.ts';
+import { RingDriver, type RingLogLevel } from './net/ring-driver.ts';
 import { LocalOrderer, type Orderer } from './orderer.ts';
+import { RingOrderer } from './ring-orderer.ts';
 import { type Session } from './session/session.ts';
 import { SessionLayer } from './session/session-layer.ts';
 
@@ -48,6 +50,8 @@ export class DaemonNode {
   readonly sessions: SessionLayer;
   readonly groups: GroupTable<Session>;
   readonly orderer: Orderer;
+  /** The ring, when the configuration has more than one daemon. */
+  readonly ring: RingDriver | undefined;
   private readonly servers: Server[] = [];
   private readonly sockets = new Set<Socket>();
   private boundPort = -1;
@@ -56,7 +60,15 @@ export class DaemonNode {
 
   constructor(private readonly opts: DaemonNodeOptions) {
     const { config, self } = opts;
-    const ringId: RingId = { procId: self.id, time: Math.floor(this.startedAt / 1000) };
+    if (opts.orderer === undefined && config.daemons.length > 1) {
+      this.ring = new RingDriver({ config, self, logger: { log: (level, message) => opts.log.log('PROTOCOL', RING_LEVELS[level], message) } });
+    }
+    // Group ids name the daemon configuration the view was installed in: with a ring, its ring
+    // id (leader, time), the same at every daemon; alone, this daemon and its start time.
+    const ringId: RingId =
+      this.ring !== undefined
+        ? { procId: config.daemons[0]!.id, time: 1 }
+        : { procId: self.id, time: Math.floor(this.startedAt / 1000) };
     const order = new Map(config.daemons.map((d) => [d.name, d.order]));
     this.groups = new GroupTable<Session>(
       {
@@ -66,7 +78,7 @@ export class DaemonNode {
       },
       ringId,
     );
-    this.orderer = opts.orderer ?? new LocalOrderer();
+    this.orderer = opts.orderer ?? (this.ring !== undefined ? new RingOrderer(this.ring) : new LocalOrderer());
     this.sessions = new SessionLayer({
       daemonName: self.name,
       daemonVersion: SPREAD_VERSION,
@@ -92,6 +104,7 @@ export class DaemonNode {
   }
 
   async start(): Promise<void> {
+    if (this.ring !== undefined) await this.ring.start();
     const port = this.opts.port ?? this.opts.self.port;
     for (const host of clientAddresses(this.opts.self)) {
       const server = this.makeServer();
@@ -145,6 +158,13 @@ export class DaemonNode {
     if (this.unixPath !== undefined) await unlink(this.unixPath).catch(() => {});
   }
 }
+
+const RING_LEVELS: Readonly<Record<RingLogLevel, 'pDEBUG' | 'INFO' | 'WARNING' | 'ERROR'>> = {
+  debug: 'pDEBUG',
+  info: 'INFO',
+  warn: 'WARNING',
+  error: 'ERROR',
+};
 
 function listen(server: Server, where: { port: number; host: string } | { path: string }): Promise<void> {
   return new Promise((resolve, reject) => {

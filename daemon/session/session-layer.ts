@@ -105,6 +105,7 @@ export class SessionLayer {
   private nextId = 1;
   private deliveryStamp = 0;
   private readPaused = false;
+  private resumeTimer: ReturnType<typeof setInterval> | undefined;
   private readonly toUncork: Session[] = [];
   private uncorkScheduled = false;
   private readonly maxSessionMessages: number;
@@ -346,11 +347,15 @@ export class SessionLayer {
     if (this.readPaused || this.opts.orderer.downQueueLength < WATER_MARK) return;
     this.readPaused = true;
     for (const s of this.sessions) this.pauseSession(s);
+    // The orderer reports progress on delivery; this also covers a queue drained without any.
+    this.resumeTimer ??= setInterval(() => this.maybeResumeReading(), 10);
   }
 
   private maybeResumeReading(): void {
     if (!this.readPaused || this.opts.orderer.downQueueLength >= WATER_MARK) return;
     this.readPaused = false;
+    clearInterval(this.resumeTimer);
+    this.resumeTimer = undefined;
     for (const s of this.sessions) {
       if (s.readPaused) {
         s.readPaused = false;
@@ -495,6 +500,7 @@ export class SessionLayer {
 
   /** Closes every session (daemon shutdown). */
   closeAll(): void {
+    clearInterval(this.resumeTimer);
     for (const s of this.sessions) {
       clearTimeout(s.handshakeTimer);
       s.state = 'freed';

@@ -21,3 +21,23 @@ export async function startTestDaemon(
     ...extra,
   });
 }
+
+/** The three-daemons-on-one-host file C Spread runs unchanged (one segment, 127.0.0.1-3). */
+export function threeDaemonConfig(port: number): string {
+  return [
+    `Spread_Segment 127.255.255.255:${port} {`,
+    '  d1 127.0.0.1 { D 127.0.0.1 C 127.0.0.1 }',
+    '  d2 127.0.0.2 { D 127.0.0.2 C 127.0.0.2 }',
+    '  d3 127.0.0.3 { D 127.0.0.3 C 127.0.0.3 }',
+    '}',
+    '',
+  ].join('\n');
+}
+
+/** Starts every daemon of `configText` in this process (ephemeral client ports, temp sockets). */
+export async function startTestDaemons(configText: string, names: string[], extra: Partial<StartDaemonOptions> = {}): Promise<RunningDaemon[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'spread-test-'));
+  return Promise.all(
+    names.map((name) => startDaemon({ configText, procName: name, port: 0, unixSocketPath: join(dir, name), ...extra })),
+  );
+}

@@ -151,7 +151,7 @@ export interface RawSession {
 
 /** Connects and completes the handshake with NULL authentication. */
 export async function rawConnect(
-  where: { port: number } | { path: string },
+  where: { port: number; host?: string } | { path: string },
   name: string,
   membership = true,
 ): Promise<RawSession> {
