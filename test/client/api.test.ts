@@ -20,7 +20,7 @@ import {
   type AdvancedMessageListener,
 } from '../../client/index.ts';
 import { startFakeDaemon, type FakeDaemon, type FakeSession } from './helpers/fake-daemon.ts';
-import { stepDump } from './helpers/spec-dumps.ts';
+import { stepDump } from '../support/spec-dumps.ts';
 import { echoScript } from './helpers/echo-script.ts';
 
 const daemons: FakeDaemon[] = [];

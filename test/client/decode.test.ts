@@ -9,7 +9,7 @@ import { encodeMessageHead } from '../../client/wire/message.ts';
 import { encodeTransitionMessage } from '../../client/wire/membership.ts';
 import { startFakeDaemon, type FakeDaemon } from './helpers/fake-daemon.ts';
 import { bigEndianDaemonCopy } from './helpers/frames.ts';
-import { javaDump, networkMembershipBody, stepDump } from './helpers/spec-dumps.ts';
+import { javaDump, networkMembershipBody, stepDump } from '../support/spec-dumps.ts';
 
 const daemons: FakeDaemon[] = [];
 after(async () => {

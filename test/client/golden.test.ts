@@ -5,7 +5,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import * as sp from '../../client/sp.ts';
 import { SpreadConnection, SpreadMessage } from '../../client/index.ts';
-import { stepDump } from './helpers/spec-dumps.ts';
+import { stepDump } from '../support/spec-dumps.ts';
 import { startReplay, type ReplayStep } from './helpers/replay.ts';
 
 const S = (n: number): Buffer => stepDump(n);

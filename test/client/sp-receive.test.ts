@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as sp from '../../client/sp.ts';
 import { startFakeDaemon, type FakeDaemon, type FakeSession } from './helpers/fake-daemon.ts';
 import { bigEndianDaemonCopy, dataFrame } from './helpers/frames.ts';
-import { stepDump } from './helpers/spec-dumps.ts';
+import { stepDump } from '../support/spec-dumps.ts';
 
 const daemons: FakeDaemon[] = [];
 after(async () => {

@@ -97,41 +97,6 @@ export class RawClient {
   }
 }
 
-/** Parses a hex dump of the spec's form ("0000: 80 00 01 80 ...") into bytes. */
-export function hexDumpToBytes(dump: string): Buffer {
-  const bytes: number[] = [];
-  for (const line of dump.split('\n')) {
-    const m = /^[0-9a-f]{4}:\s*(.*)$/i.exec(line.trim());
-    if (m === null) continue;
-    for (const h of m[1]!.trim().split(/\s+/)) if (h.length > 0) bytes.push(parseInt(h, 16));
-  }
-  return Buffer.from(bytes);
-}
-
-export interface SpecStep {
-  readonly step: number;
-  readonly direction: 'C>D' | 'D>C';
-  readonly who: string;
-  readonly title: string;
-  readonly bytes: Buffer;
-}
-
-/** The numbered steps of the spec's worked example (section 9), with their hex blocks. */
-export function specWorkedExample(specText: string): SpecStep[] {
-  const out: SpecStep[] = [];
-  const re = /^Step (\d+)\. (C>D|D>C) \(([a-z]+)\),? ([^\n]*)\n+```hex\n([\s\S]*?)```/gm;
-  for (let m = re.exec(specText); m !== null; m = re.exec(specText)) {
-    out.push({
-      step: Number(m[1]),
-      direction: m[2] as 'C>D' | 'D>C',
-      who: m[3]!,
-      title: m[4]!,
-      bytes: hexDumpToBytes(m[5]!),
-    });
-  }
-  return out;
-}
-
 import {
   encodeAuthChoice,
   encodeCommand,

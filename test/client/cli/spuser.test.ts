@@ -9,7 +9,7 @@ import { REG_MEMB_MESS, CAUSED_BY_NETWORK } from '../../../client/wire/constants
 import { startFakeDaemon, type FakeDaemon } from '../helpers/fake-daemon.ts';
 import { echoScript } from '../helpers/echo-script.ts';
 import { bigEndianDaemonCopy, dataFrame } from '../helpers/frames.ts';
-import { networkMembershipBody } from '../helpers/spec-dumps.ts';
+import { networkMembershipBody } from '../../support/spec-dumps.ts';
 import { Cli, runCli } from '../helpers/child.ts';
 
 const daemons: FakeDaemon[] = [];

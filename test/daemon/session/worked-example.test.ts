@@ -3,12 +3,18 @@
 // byte for byte, with only the configuration-time word of group ids masked.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { RawClient, specWorkedExample } from '../../support/raw-client.ts';
+import { RawClient } from '../../support/raw-client.ts';
+import { loadSpecDumps } from '../../support/spec-dumps.ts';
 import { startTestDaemon } from '../../support/daemon.ts';
 
-const spec = readFileSync(new URL('../../../../shared/spec/client-protocol.md', import.meta.url), 'utf8');
-const steps = specWorkedExample(spec);
+/** The numbered steps of the example: who sends, in which direction, which bytes. */
+const steps = loadSpecDumps()
+  .filter((d) => d.step !== undefined)
+  .map((d) => {
+    const m = /^Step \d+\. (C>D|D>C) \(([a-z]+)\)/.exec(d.label);
+    if (m === null) throw new Error(`unexpected step label: ${d.label}`);
+    return { step: d.step!, direction: m[1] as 'C>D' | 'D>C', who: m[2]!, title: d.label, bytes: d.bytes };
+  });
 
 /** Positions of the group id "time" word inside the membership messages of the example. */
 function maskTime(bytes: Buffer): Buffer {

@@ -1,8 +1,9 @@
 // The hex dumps of the worked example (spec section 9), read from the spec itself so that the
 // tests never carry a retyped copy.
 import { readFileSync } from 'node:fs';
+import { sharedPath } from './spec.ts';
 
-export const SPEC_PATH = '/work/shared/spec/client-protocol.md';
+export const SPEC_PATH = sharedPath('spec', 'client-protocol.md');
 
 export interface SpecDump {
   /** The paragraph line before the block, e.g. 'Step 5. C>D (alice), JOIN "chat": 80 bytes'. */
