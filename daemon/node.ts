@@ -75,6 +75,7 @@ export class DaemonNode {
         selfDaemon: self.name,
         daemonOrder: (name) => order.get(name) ?? Number.MAX_SAFE_INTEGER,
         wantsMembership: (h) => (h as Session).membership,
+        initialSynced: this.ring !== undefined ? config.daemons.map((d) => d.name) : [],
       },
       ringId,
     );

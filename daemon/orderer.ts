@@ -15,6 +15,14 @@ export interface Orderer {
   onDeliver(handler: DeliverHandler): void;
   /** Called after a batch of deliveries, so the session layer can resume reading. */
   onDrained(handler: () => void): void;
+  /**
+   * The GROUPS state exchange after a merge (design 7.7): while on, the ring sends from the
+   * GROUPS queue instead of the clients' queue and delivers in total order only. Orderers
+   * without daemon membership changes never need it.
+   */
+  setGroupsExchange?(on: boolean): void;
+  /** Queues a GROUPS message on the GROUPS queue. */
+  submitGroups?(service: PacketClass, payload: Buffer): void;
   stop(): Promise<void>;
 }
 

@@ -11,6 +11,7 @@ import {
   DEFAULT_MAX_SESSION_MESSAGES,
   FIFO_MESS,
   FrameReader,
+  GROUPS_MESS,
   HEADER_BYTES,
   JOIN_MESS,
   KILL_MESS,
@@ -42,7 +43,8 @@ import {
   type MessageHeader,
   type Version,
 } from '../../client/wire/index.ts';
-import type { GroupNotice, GroupTable } from '../groups/group-table.ts';
+import type { GroupActions, GroupNotice, GroupTable, RingId } from '../groups/group-table.ts';
+import { decodeGroupsMessage, encodeGroupsMessage } from '../groups/groups-message.ts';
 import type { DaemonLog } from '../logging.ts';
 import type { Orderer, PacketClass } from '../orderer.ts';
 import { Session, type ClientStream } from './session.ts';
@@ -105,6 +107,7 @@ export class SessionLayer {
   private nextId = 1;
   private deliveryStamp = 0;
   private readPaused = false;
+  private exchangeRunning = false;
   private resumeTimer: ReturnType<typeof setInterval> | undefined;
   private readonly toUncork: Session[] = [];
   private uncorkScheduled = false;
@@ -342,17 +345,24 @@ export class SessionLayer {
     this.checkWaterMark();
   }
 
-  /** Stops reading clients while the down queue is at WATER_MARK (design 8.4). */
+  /**
+   * Stops reading clients while the down queue is at WATER_MARK (design 8.4) or a GROUPS
+   * exchange runs (design 7.7); TCP flow control then holds the senders.
+   */
   private checkWaterMark(): void {
     if (this.readPaused || this.opts.orderer.downQueueLength < WATER_MARK) return;
-    this.readPaused = true;
-    for (const s of this.sessions) this.pauseSession(s);
+    this.pauseReading();
     // The orderer reports progress on delivery; this also covers a queue drained without any.
     this.resumeTimer ??= setInterval(() => this.maybeResumeReading(), 10);
   }
 
+  private pauseReading(): void {
+    this.readPaused = true;
+    for (const s of this.sessions) this.pauseSession(s);
+  }
+
   private maybeResumeReading(): void {
-    if (!this.readPaused || this.opts.orderer.downQueueLength >= WATER_MARK) return;
+    if (!this.readPaused || this.exchangeRunning || this.opts.orderer.downQueueLength >= WATER_MARK) return;
     this.readPaused = false;
     clearInterval(this.resumeTimer);
     this.resumeTimer = undefined;
@@ -402,6 +412,10 @@ export class SessionLayer {
       this.sendNotices(this.opts.groups.join(sender, group, this.localSession(sender)));
     } else if ((type & LEAVE_MESS) !== 0) {
       this.sendNotices(this.opts.groups.leave(sender, readName(payload, HEADER_BYTES)));
+    } else if ((type & GROUPS_MESS) !== 0) {
+      const m = decodeGroupsMessage(payload);
+      if (m === undefined) this.opts.log.log('GROUPS', 'ERROR', `undecodable GROUPS message from ${sender}`);
+      else this.applyGroupActions(this.opts.groups.groupsMessage(m));
     } else if ((type & KILL_MESS) !== 0) {
       this.sendNotices(this.opts.groups.kill(sender));
       const s = this.byPrivateGroup.get(sender);
@@ -413,6 +427,34 @@ export class SessionLayer {
       }
     } else {
       this.deliverData(type, sender, payload);
+    }
+  }
+
+  /** A transitional configuration delivered by the ring, in order with the messages. */
+  onTransitionalConfiguration(transId: RingId, daemons: ReadonlyArray<string>): void {
+    this.opts.log.log('GROUPS', 'INFO', `transitional configuration ${transId.procId}.${transId.time}: ${daemons.join(' ')}`);
+    this.applyGroupActions(this.opts.groups.transitional(transId, daemons));
+  }
+
+  /** A regular configuration delivered by the ring. */
+  onRegularConfiguration(ringId: RingId, daemons: ReadonlyArray<string>): void {
+    this.opts.log.log('GROUPS', 'INFO', `regular configuration ${ringId.procId}.${ringId.time}: ${daemons.join(' ')}`);
+    this.applyGroupActions(this.opts.groups.regular(ringId, daemons));
+  }
+
+  private applyGroupActions(a: GroupActions<Session>): void {
+    this.sendNotices(a.notices);
+    const orderer = this.opts.orderer;
+    if (a.exchange === 'start' && !this.exchangeRunning) {
+      this.exchangeRunning = true;
+      this.pauseReading();
+      orderer.setGroupsExchange?.(true);
+    }
+    for (const m of a.groupsMessages) orderer.submitGroups?.(m.service, encodeGroupsMessage(m.message));
+    if (a.exchange === 'done' && this.exchangeRunning) {
+      this.exchangeRunning = false;
+      orderer.setGroupsExchange?.(false);
+      this.maybeResumeReading();
     }
   }
 
