@@ -7,6 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { threeDaemonConfig } from '../test/support/daemon.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const quick = process.argv.includes('--quick');
@@ -130,25 +131,13 @@ async function singleDaemon(): Promise<Record<string, unknown>> {
   }
 }
 
-function threeDaemonConf(port: number, accelerated: boolean): string {
-  return [
-    `Spread_Segment 127.255.255.255:${port} {`,
-    '  d1 127.0.0.1 { D 127.0.0.1 C 127.0.0.1 }',
-    '  d2 127.0.0.2 { D 127.0.0.2 C 127.0.0.2 }',
-    '  d3 127.0.0.3 { D 127.0.0.3 C 127.0.0.3 }',
-    '}',
-    `AcceleratedRing = ${accelerated ? 'true' : 'false'}`,
-    '',
-  ].join('\n');
-}
-
 async function threeDaemons(): Promise<Record<string, unknown>> {
   const rows: Record<string, unknown>[] = [];
   const latency: Record<string, unknown>[] = [];
   const runs = quick ? 1 : 3;
   for (const accelerated of [true, false]) {
     const port = accelerated ? 24903 : 24913;
-    const ds = await startDaemons(threeDaemonConf(port, accelerated), ['d1', 'd2', 'd3'], port);
+    const ds = await startDaemons(threeDaemonConfig(port, `AcceleratedRing = ${accelerated}`), ['d1', 'd2', 'd3'], port);
     const targets = [1, 2, 3].map((i) => `${port}@127.0.0.${i}`);
     const ring = accelerated ? 'accelerated' : 'original';
     try {

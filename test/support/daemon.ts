@@ -23,13 +23,14 @@ export async function startTestDaemon(
 }
 
 /** The three-daemons-on-one-host file C Spread runs unchanged (one segment, 127.0.0.1-3). */
-export function threeDaemonConfig(port: number): string {
+export function threeDaemonConfig(port: number, ...options: string[]): string {
   return [
     `Spread_Segment 127.255.255.255:${port} {`,
     '  d1 127.0.0.1 { D 127.0.0.1 C 127.0.0.1 }',
     '  d2 127.0.0.2 { D 127.0.0.2 C 127.0.0.2 }',
     '  d3 127.0.0.3 { D 127.0.0.3 C 127.0.0.3 }',
     '}',
+    ...options,
     '',
   ].join('\n');
 }
