@@ -1,6 +1,7 @@
 // Terminal plumbing shared by spuser and spflooder: stdin read the way C's fgets reads it (so
 // piped scripts split lines exactly as with the reference tools), and stdout written in order
 // and flushed before exit.
+import { CommanderError, type Command } from 'commander';
 import type { Readable, Writable } from 'node:stream';
 
 /** Reads a byte stream with fgets(buf, size) semantics. */
@@ -121,4 +122,25 @@ export function cString(buf: Uint8Array): Uint8Array {
 /** printf("%6d"). */
 export function padLeft(n: number, width: number): string {
   return String(n).padStart(width, ' ');
+}
+
+/**
+ * Parses a tool's flags the way both CLIs want: no stray arguments, help and errors through the
+ * printer and stderr, and commander's exit codes (0 for --help, non-zero for bad flags).
+ */
+export function parseCliFlags<T extends object>(program: Command, argv: readonly string[], printer: Printer): T {
+  program
+    .allowExcessArguments(false)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => printer.print(s),
+      writeErr: (s) => process.stderr.write(s),
+    });
+  try {
+    program.parse(argv as string[], { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) process.exit(err.exitCode);
+    throw err;
+  }
+  return program.opts<T>();
 }

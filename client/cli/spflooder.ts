@@ -4,7 +4,7 @@
 //
 // Flow control as in the reference: after the first 200 messages, each send is followed by
 // receives until our own message comes back (or, with -n, until every sender is within 200).
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import {
   BUFFER_TOO_SHORT,
   DROP_RECV,
@@ -32,7 +32,7 @@ import {
   newReceiveParams,
 } from '../sp.ts';
 import { SERVICE_BITS, type ServiceName } from '../api/spread-message.ts';
-import { Printer, cString, padLeft } from './io.ts';
+import { Printer, cString, padLeft, parseCliFlags } from './io.ts';
 import { spreadAddress } from './spread-arg.ts';
 
 const MAX_MESSLEN = 100000;
@@ -89,19 +89,8 @@ function parseFlags(argv: string[], printer: Printer): Flags {
       new Option('--service <service>', 'service for the messages (default: reliable, or fifo with -n, as the reference)').choices(Object.keys(SERVICE_BITS)),
     )
     .option('--json', 'print one JSON line with the figures at the end')
-    .allowExcessArguments(false)
-    .exitOverride()
-    .configureOutput({
-      writeOut: (s) => printer.print(s),
-      writeErr: (s) => process.stderr.write(s),
-    });
-  try {
-    program.parse(args, { from: 'user' });
-  } catch (err) {
-    if (err instanceof CommanderError) process.exit(err.exitCode);
-    throw err;
-  }
-  const o = program.opts<Flags>();
+;
+  const o = parseCliFlags<Flags>(program, args, printer);
   return { ...o, readOnly: lastMode === 'ro', writeOnly: lastMode === 'wo' };
 }
 

@@ -2,7 +2,7 @@
 // on our C-style API. Same flags, commands, prompts and printed lines, so scripts written for one
 // work with the other. Commands are read from stdin with fgets semantics; messages are printed as
 // they arrive (before the next command), unless asynchronous reading is turned off with `d`.
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { pwordAuth } from '../auth.ts';
 import {
   BUFFER_TOO_SHORT,
@@ -45,7 +45,7 @@ import {
   newReceiveParams,
   type SpVsSetInfo,
 } from '../sp.ts';
-import { FgetsReader, Printer, cString, scanUnsigned, scanWords } from './io.ts';
+import { FgetsReader, Printer, cString, parseCliFlags, scanUnsigned, scanWords } from './io.ts';
 import { spreadAddress } from './spread-arg.ts';
 
 const MAX_MESSLEN = 102400;
@@ -72,19 +72,8 @@ function parseFlags(argv: string[], printer: Printer): Flags {
     .option('-r, --random', 'use random user name')
     .option('-n, --pword-user <username>', 'username for PWORD authentication')
     .option('-p, --password <password>', "user's password for PWORD authentication")
-    .allowExcessArguments(false)
-    .exitOverride()
-    .configureOutput({
-      writeOut: (s) => printer.print(s),
-      writeErr: (s) => process.stderr.write(s),
-    });
-  try {
-    program.parse(argv, { from: 'user' });
-  } catch (err) {
-    if (err instanceof CommanderError) process.exit(err.exitCode);
-    throw err;
-  }
-  return program.opts<Flags>();
+;
+  return parseCliFlags<Flags>(program, argv, printer);
 }
 
 class SpUser {
