@@ -61,25 +61,31 @@ export class DaemonNode {
   constructor(private readonly opts: DaemonNodeOptions) {
     const { config, self } = opts;
     if (opts.orderer === undefined && config.daemons.length > 1) {
-      this.ring = new RingDriver({ config, self, logger: { log: (level, message) => opts.log.log('PROTOCOL', RING_LEVELS[level], message) } });
+      this.ring = new RingDriver({
+        config,
+        self,
+        // Each new ring starts blocked; the group layer opens delivery once it knows whether a
+        // GROUPS exchange must run first (design 7.6-7.7).
+        installThreshold: 'BLOCK',
+        logger: { log: (level, message) => opts.log.log('PROTOCOL', RING_LEVELS[level], message) },
+      });
     }
-    // Group ids name the daemon configuration the view was installed in: with a ring, its ring
-    // id (leader, time), the same at every daemon; alone, this daemon and its start time.
-    const ringId: RingId =
-      this.ring !== undefined
-        ? { procId: config.daemons[0]!.id, time: 1 }
-        : { procId: self.id, time: Math.floor(this.startedAt / 1000) };
+    // Group ids name the daemon configuration the view was installed in. Every daemon starts
+    // alone, in a configuration of its own; the ring's configuration events take over from there.
+    const ringId: RingId = { procId: self.id, time: Math.floor(this.startedAt / 1000) };
     const order = new Map(config.daemons.map((d) => [d.name, d.order]));
     this.groups = new GroupTable<Session>(
       {
         selfDaemon: self.name,
         daemonOrder: (name) => order.get(name) ?? Number.MAX_SAFE_INTEGER,
         wantsMembership: (h) => (h as Session).membership,
-        initialSynced: this.ring !== undefined ? config.daemons.map((d) => d.name) : [],
       },
       ringId,
     );
-    this.orderer = opts.orderer ?? (this.ring !== undefined ? new RingOrderer(this.ring) : new LocalOrderer());
+    const byId = new Map(config.daemons.map((d) => [d.id, d.name]));
+    this.orderer =
+      opts.orderer ??
+      (this.ring !== undefined ? new RingOrderer(this.ring, (ids) => ids.map((id) => byId.get(id) ?? String(id))) : new LocalOrderer());
     this.sessions = new SessionLayer({
       daemonName: self.name,
       daemonVersion: SPREAD_VERSION,

@@ -6,6 +6,17 @@ export type PacketClass = 'RELIABLE' | 'FIFO' | 'AGREED' | 'SAFE';
 
 export type DeliverHandler = (service: PacketClass, payload: Buffer) => void;
 
+/** A daemon configuration change, in its place among the deliveries (design 6.4). */
+export interface ConfigurationChange {
+  readonly type: 'transitional' | 'regular';
+  /** The transitional configuration's id, or the regular ring's id. */
+  readonly id: { readonly procId: number; readonly time: number };
+  /** Daemon names in configuration order. */
+  readonly daemons: ReadonlyArray<string>;
+}
+
+export type ConfigurationHandler = (change: ConfigurationChange) => void;
+
 export interface Orderer {
   /** Queues a message (a normalized client frame) for ordering. */
   submit(service: PacketClass, payload: Buffer): void;
@@ -15,6 +26,8 @@ export interface Orderer {
   onDeliver(handler: DeliverHandler): void;
   /** Called after a batch of deliveries, so the session layer can resume reading. */
   onDrained(handler: () => void): void;
+  /** Daemon configuration changes; an orderer of one daemon has none. */
+  onConfiguration?(handler: ConfigurationHandler): void;
   /**
    * The GROUPS state exchange after a merge (design 7.7): while on, the ring sends from the
    * GROUPS queue instead of the clients' queue and delivers in total order only. Orderers

@@ -1,14 +1,27 @@
-// The UDP adapter of the ring core (design 1.5, 2.5, 2.6, 11): binds one daemon's data port P
-// and token port P+1 on its configured address, sends from a socket bound to that address, runs
-// the core's named timers, and feeds the core datagrams with Spread's priorities: every queued
-// data datagram before the token on each turn of the event loop, reversed while the Accelerated
-// Ring asks for token priority. It holds no protocol rule.
+// The UDP adapter of the ring core (design 1.5, 2.5, 2.6, 9.3, 11): binds one daemon's data port
+// P and token port P+1 on its configured address, sends from a socket bound to that address, runs
+// the core's named timers, applies the partition vector, and feeds the core datagrams with
+// Spread's priorities: every queued data datagram before the token on each turn of the event loop,
+// reversed while the Accelerated Ring asks for token priority. It holds no protocol rule.
+//
+// A daemon starts alone and the membership algorithm forms rings with the daemons it finds; a
+// static member list (options.members) installs one fixed ring instead, for benchmarks.
 import dgram from 'node:dgram';
 import { isIPv6 } from 'node:net';
-import type { DaemonSpec, SpreadConfig } from '../config/model.ts';
+import type { DaemonSpec, MembershipTimeouts, SpreadConfig } from '../config/model.ts';
 import { RingCore, screenDatagram } from '../ring/index.ts';
 import { formatRingId } from '../wire/types.ts';
-import type { RingAction, RingDelivery, RingEvent, RingMessage, RingStatus, RingTimerName } from '../ring/index.ts';
+import type {
+  DeliveryThreshold,
+  DownQueueName,
+  RingAction,
+  RingEvent,
+  RingMessage,
+  RingStatus,
+  RingTimerName,
+  RingUpcall,
+} from '../ring/index.ts';
+import { partitionProblem, sameCell, type PartitionCells } from './ring-partition.ts';
 import { NamedTimers } from './ring-timers.ts';
 
 export type RingLogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -20,12 +33,22 @@ export interface RingLogger {
 export interface RingDriverOptions {
   readonly config: SpreadConfig;
   readonly self: DaemonSpec;
-  /** The ring's members; default every configured daemon. Until membership exists all members must agree. */
+  /**
+   * A static ring instead of membership: these members (all must pass the same list and
+   * ringTime) install one fixed ring at start. Without it the daemon starts alone and the
+   * membership algorithm forms rings.
+   */
   readonly members?: ReadonlyArray<DaemonSpec>;
-  /** Time part of the ring id {leader id, time}; all members must use the same (default 1). */
+  /** Static ring only: time part of the ring id {leader id, time} (default 1). */
   readonly ringTime?: number;
+  /** Replaces the configuration's nine timeouts (tests scale them down). */
+  readonly timeouts?: MembershipTimeouts;
+  /** Wall-clock seconds for ring ids (default Date.now() / 1000). */
+  readonly clock?: () => number;
+  /** Delivery threshold at each install (default UNRELIABLE; the group layer passes BLOCK). */
+  readonly installThreshold?: DeliveryThreshold;
   readonly logger?: RingLogger;
-  /** Verbose core trace records (token visits, drops) to the logger at debug level. */
+  /** Verbose core trace records (token visits, drops, membership) to the logger at debug level. */
   readonly trace?: boolean;
 }
 
@@ -34,14 +57,19 @@ export interface RingDriverCounters {
   datagramsOut: number;
   /** Dropped before the core: bad envelope, hash, unknown or own transmitter, wrong source address. */
   dropped: number;
+  /** Dropped because the transmitter is in another partition cell (9.3). */
+  partitioned: number;
   sendErrors: number;
 }
 
 export interface RingDriverStatus extends RingStatus {
   readonly driver: Readonly<RingDriverCounters>;
+  /** The partition vector in force (cells by configuration index), if any. */
+  readonly partition: PartitionCells | undefined;
 }
 
-export type DeliverCallback = (delivery: RingDelivery) => void;
+/** Receives, in order, the messages and the configuration changes the ring hands up. */
+export type DeliverCallback = (upcall: RingUpcall) => void;
 
 /** A FIFO of datagrams with O(1) shift. */
 class DatagramQueue {
@@ -79,6 +107,11 @@ export class RingDriver {
   private readonly logger: RingLogger | undefined;
   private readonly core: RingCore;
   private readonly byId = new Map<number, DaemonSpec>();
+  /** Daemon id -> configuration index, for the partition vector. */
+  private readonly indexOf = new Map<number, number>();
+  private readonly myIndex: number;
+  private readonly staticRing: boolean;
+  private partition: PartitionCells | undefined;
   /** Everyone a segment broadcast reaches: every other configured daemon (design 2.6, deviation). */
   private readonly peers: ReadonlyArray<DaemonSpec>;
   private readonly timers: NamedTimers<RingTimerName>;
@@ -86,7 +119,7 @@ export class RingDriver {
   private readonly tokenQueue = new DatagramQueue();
   private readonly deliverCallbacks: DeliverCallback[] = [];
   private readonly tokenLostCallbacks: Array<() => void> = [];
-  private readonly counters: RingDriverCounters = { datagramsIn: 0, datagramsOut: 0, dropped: 0, sendErrors: 0 };
+  private readonly counters: RingDriverCounters = { datagramsIn: 0, datagramsOut: 0, dropped: 0, partitioned: 0, sendErrors: 0 };
   private dataSocket: dgram.Socket | undefined;
   private tokenSocket: dgram.Socket | undefined;
   /**
@@ -98,7 +131,8 @@ export class RingDriver {
   private drainScheduled = false;
   private tokenFirst = false;
   private performing = false;
-  private deferred: RingMessage[] = [];
+  /** Events raised from inside a callback: stepped after the current actions, not in their middle. */
+  private deferred: RingEvent[] = [];
   private state: 'new' | 'starting' | 'running' | 'stopped' = 'new';
 
   constructor(options: RingDriverOptions) {
@@ -106,20 +140,30 @@ export class RingDriver {
     this.self = options.self;
     this.ringTime = options.ringTime ?? 1;
     this.logger = options.logger;
-    for (const d of this.config.daemons) this.byId.set(d.id >>> 0, d);
+    this.config.daemons.forEach((d, i) => {
+      this.byId.set(d.id >>> 0, d);
+      this.indexOf.set(d.id >>> 0, i);
+    });
     if (this.byId.get(this.self.id >>> 0) === undefined) throw new RangeError(`daemon ${this.self.name} is not configured`);
-    const members = options.members ?? this.config.daemons;
+    this.myIndex = this.indexOf.get(this.self.id >>> 0)!;
+    this.staticRing = options.members !== undefined;
+    const members = options.members ?? [this.self];
     this.members = [...members].sort((a, b) => a.order - b.order);
     if (!this.members.some((m) => m.id === this.self.id)) throw new RangeError(`daemon ${this.self.name} is not a ring member`);
     for (const m of this.members) {
       if (this.byId.get(m.id >>> 0) === undefined) throw new RangeError(`ring member ${m.name} is not configured`);
     }
     this.peers = this.config.daemons.filter((d) => d.id !== this.self.id);
-    this.core = RingCore.fromConfig(this.config, this.self.id, { trace: options.trace === true });
+    this.core = RingCore.fromConfig(this.config, this.self.id, {
+      trace: options.trace === true,
+      timeouts: options.timeouts,
+      clock: options.clock ?? (() => Date.now() / 1000),
+      installThreshold: options.installThreshold,
+    });
     this.timers = new NamedTimers((name) => this.step({ type: 'timer', name }));
   }
 
-  /** Binds the sockets and installs the ring; the leader starts the token at once. */
+  /** Binds the sockets, then starts alone (membership) or installs the static ring. */
   async start(): Promise<void> {
     if (this.state !== 'new') throw new Error(`ring driver already ${this.state}`);
     this.state = 'starting';
@@ -159,22 +203,59 @@ export class RingDriver {
     this.state = 'running';
     this.log('info', `ring driver ${this.self.name} on ${this.self.address}:${this.self.port}/${this.self.port + 1}; ` +
       `segment broadcast as unicast to ${this.peers.length} daemon(s)`);
-    const leader = this.members[0]!;
-    this.perform(this.core.install({ ringId: { procId: leader.id >>> 0, time: this.ringTime }, members: this.members.map((m) => m.id >>> 0) }));
+    if (this.staticRing) {
+      const leader = this.members[0]!;
+      this.perform(this.core.install({ ringId: { procId: leader.id >>> 0, time: this.ringTime }, members: this.members.map((m) => m.id >>> 0) }));
+    } else {
+      this.event({ type: 'start' });
+    }
   }
 
   /** Queues a message for the ring (the caller maps client services to packet classes). */
-  submit(message: RingMessage): void {
+  submit(message: RingMessage, queue: DownQueueName = 'normal'): void {
     if (this.state !== 'running') throw new Error(`ring driver is ${this.state}`);
-    if (this.performing) {
-      // submitted from inside a delivery callback: after the current actions, not in their middle
-      this.deferred.push(message);
-      return;
-    }
-    this.step({ type: 'submit', message });
+    this.event({ type: 'submit', message, queue });
   }
 
-  /** Registers a delivery callback; returns a function that removes it. */
+  /** The group layer's delivery threshold (design 3.8); lowering it schedules a catch-up pass. */
+  setDeliveryThreshold(threshold: DeliveryThreshold): void {
+    this.event({ type: 'threshold', threshold });
+  }
+
+  /** While on, the token drains the GROUPS queue instead of the normal one (design 7.6). */
+  useGroupsQueue(on: boolean): void {
+    this.event({ type: 'useGroupsQueue', on });
+  }
+
+  /** Drops the GROUPS messages not yet started. */
+  clearGroupsQueue(): void {
+    this.event({ type: 'clearGroupsQueue' });
+  }
+
+  /**
+   * Applies a partition vector (design 9.3): one cell number per configured daemon in
+   * configuration order; datagrams from daemons of other cells are dropped. undefined clears it.
+   */
+  setPartition(cells: PartitionCells | undefined): void {
+    if (cells !== undefined) {
+      const problem = partitionProblem(cells, this.config.daemons.length);
+      if (problem !== undefined) throw new RangeError(problem);
+    }
+    this.partition = cells === undefined ? undefined : [...cells];
+    this.log('info', cells === undefined ? 'partition cleared' : `partition ${cells.join(' ')}`);
+  }
+
+  /** An event from outside: stepped now, or right after the actions being performed. */
+  private event(e: RingEvent): void {
+    if (this.state !== 'running') return;
+    if (this.performing) {
+      this.deferred.push(e);
+      return;
+    }
+    this.step(e);
+  }
+
+  /** Registers a delivery callback (messages and configuration changes); returns a function that removes it. */
   onDeliver(cb: DeliverCallback): () => void {
     this.deliverCallbacks.push(cb);
     return () => {
@@ -183,17 +264,19 @@ export class RingDriver {
     };
   }
 
-  /** Called when the token timeout fires (until the membership module takes over, the ring is dead). */
+  /** Called whenever the token is lost (the membership algorithm starts over). */
   onTokenLost(cb: () => void): void {
     this.tokenLostCallbacks.push(cb);
   }
 
   get downQueueLength(): number {
-    return this.core.downQueueLength + this.deferred.length;
+    let n = this.core.downQueueLength;
+    for (const e of this.deferred) if (e.type === 'submit' && e.queue !== 'groups') n++;
+    return n;
   }
 
   status(): RingDriverStatus {
-    return { ...this.core.status(), driver: { ...this.counters } };
+    return { ...this.core.status(), driver: { ...this.counters }, partition: this.partition };
   }
 
   async stop(): Promise<void> {
@@ -216,6 +299,10 @@ export class RingDriver {
     // Spread checks the source address of every datagram against the configuration (2.5).
     if (this.byId.get(env.transmitter)!.address !== fromAddress) {
       return this.drop(`datagram from ${fromAddress} claims daemon ${env.transmitter}`);
+    }
+    if (!sameCell(this.partition, this.myIndex, this.indexOf.get(env.transmitter)!)) {
+      this.counters.partitioned++;
+      return;
     }
     (channel === 'data' ? this.dataQueue : this.tokenQueue).push(msg);
     if (!this.drainScheduled) {
@@ -266,7 +353,7 @@ export class RingDriver {
     while (this.deferred.length > 0 && this.state === 'running') {
       const batch = this.deferred;
       this.deferred = [];
-      for (const m of batch) this.step({ type: 'submit', message: m });
+      for (const e of batch) this.step(e);
     }
   }
 
@@ -292,16 +379,15 @@ export class RingDriver {
         this.timers.cancel(a.name);
         return;
       case 'deliver':
-        for (const cb of this.deliverCallbacks) {
-          try {
-            cb(a.delivery);
-          } catch (err) {
-            this.log('error', `delivery callback threw: ${err instanceof Error ? err.message : String(err)}`);
-          }
-        }
-        return;
+        return this.upcall(a.delivery);
+      case 'transitional':
+        this.log('info', `transitional configuration ${formatRingId(a.configId)}: ${this.names(a.members)}`);
+        return this.upcall(a);
+      case 'regular':
+        this.log('info', `regular configuration ${formatRingId(a.ringId)}: ${this.names(a.members)}`);
+        return this.upcall(a);
       case 'tokenLost':
-        this.log('warn', `token lost on ring ${formatRingId(this.core.state.ring.ringId)}; membership is not implemented yet: the ring stops`);
+        this.log('info', `token lost in ${a.state} on ring ${formatRingId(this.core.state.ring.ringId)}; membership starts`);
         for (const cb of this.tokenLostCallbacks) cb();
         return;
       case 'tokenPriority':
@@ -312,6 +398,20 @@ export class RingDriver {
         else this.log('debug', JSON.stringify(a.record));
         return;
     }
+  }
+
+  private upcall(u: RingUpcall): void {
+    for (const cb of this.deliverCallbacks) {
+      try {
+        cb(u);
+      } catch (err) {
+        this.log('error', `delivery callback threw: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+  }
+
+  private names(ids: ReadonlyArray<number>): string {
+    return ids.map((id) => this.byId.get(id)?.name ?? String(id)).join(' ');
   }
 
   private send(bytes: Uint8Array, port: number, address: string): void {

@@ -1,7 +1,8 @@
 // The ring core: one pure, synchronous state machine (design 1.2, 10.1). Events in, actions out;
 // no clock, no randomness, no I/O. One token visit is one call.
 import type { SpreadConfig } from '../config/model.ts';
-import { onSubmit } from './hold.ts';
+import { startMembership } from '../membership/transitions.ts';
+import { onSubmit, useGroupsQueue } from './hold.ts';
 import { installRing, type RingInstall } from './install.ts';
 import { onDataDatagram, onTokenDatagram } from './receive.ts';
 import { onTimer, setDeliveryThreshold } from './timers.ts';
@@ -10,7 +11,7 @@ import { checkInvariants, createRingState, holds, type RingState } from './state
 import type { RingAction, RingEvent, RingStatus } from './types.ts';
 
 export class RingCore {
-  /** The shared state object; the membership module will read and write it too. */
+  /** The shared state object of the ordering and the membership modules. */
   readonly state: RingState;
 
   constructor(params: RingParams) {
@@ -33,6 +34,9 @@ export class RingCore {
     const out: RingAction[] = [];
     const s = this.state;
     switch (event.type) {
+      case 'start':
+        startMembership(s, out);
+        break;
       case 'data':
         onDataDatagram(s, out, event.bytes);
         break;
@@ -40,7 +44,7 @@ export class RingCore {
         onTokenDatagram(s, out, event.bytes);
         break;
       case 'submit':
-        onSubmit(s, out, event.message);
+        onSubmit(s, out, event.message, event.queue);
         break;
       case 'timer':
         onTimer(s, out, event.name);
@@ -48,11 +52,17 @@ export class RingCore {
       case 'threshold':
         setDeliveryThreshold(s, out, event.threshold);
         break;
+      case 'useGroupsQueue':
+        useGroupsQueue(s, out, event.on);
+        break;
+      case 'clearGroupsQueue':
+        s.groupsQueue.clearUnsent();
+        break;
     }
     return out;
   }
 
-  /** Messages waiting for the token; the session layer stops reading clients at WATER_MARK. */
+  /** Client messages waiting for the token; the session layer stops reading clients at WATER_MARK. */
   get downQueueLength(): number {
     return this.state.downQueue.length;
   }
@@ -77,6 +87,7 @@ export class RingCore {
       members: s.ring.members,
       leader: s.ring.leader,
       state: s.memberState,
+      membershipChanges: s.counters.membershipChanges,
       tokenAlive: s.tokenAlive,
       tokenHeld: s.tokenHeld,
       deliveryThreshold: s.deliveryThreshold,
@@ -90,6 +101,11 @@ export class RingCore {
       upQueueFragments,
       tokenRounds: s.tokenRounds,
       receivedTokenRounds: s.receivedTokenRounds,
+      futureRingId: s.memb.future?.ringId,
+      futureMembers: s.memb.future?.members,
+      transitionalId: s.memb.transitionalId,
+      groupsQueueLength: s.groupsQueue.length,
+      usingGroupsQueue: s.usingGroupsQueue,
       counters: { ...s.counters, delivered: { ...s.counters.delivered } },
     };
   }

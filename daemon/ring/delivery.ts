@@ -3,7 +3,7 @@ import { alignFragment, packedLength, packedService } from '../wire/data-packet.
 import { view } from '../wire/bytes.ts';
 import { FRAGMENT_HEADER_BYTES } from '../wire/constants.ts';
 import type { DataPacket, RingService } from '../wire/types.ts';
-import { anomaly, type RingState, type StoredPacket } from './state.ts';
+import { anomaly, type HeldPacket, type RingState } from './state.ts';
 import type { RingAction } from './types.ts';
 
 function emit(
@@ -19,9 +19,23 @@ function emit(
 ): void {
   s.counters.messagesDelivered++;
   s.counters.delivered[service]++;
+  const c = s.deliveryConfig;
   out.push({
     type: 'deliver',
-    delivery: { service, payload, originator: p.originator, ringId: p.ringId, seq: p.seq, firstSeq, index, fragments, early },
+    delivery: {
+      type: 'message',
+      service,
+      payload,
+      originator: p.originator,
+      ringId: p.ringId,
+      seq: p.seq,
+      firstSeq,
+      index,
+      fragments,
+      early,
+      configId: c.id,
+      inTransitional: c.transitional,
+    },
   });
 }
 
@@ -29,7 +43,7 @@ function emit(
  * Hands up what a packet completes: its first fragment (a whole message, or the piece that ends
  * a multi-packet one), then the whole messages packed behind it, in that order (Deliver_packet).
  */
-export function deliverPacket(s: RingState, out: RingAction[], entry: StoredPacket, early: boolean): void {
+export function deliverPacket(s: RingState, out: RingAction[], entry: HeldPacket, early: boolean): void {
   const p = entry.packet;
   entry.state = 'delivered';
   const first = view(p.body, 0, p.firstFragmentLength);
@@ -117,7 +131,8 @@ export function discardUpTo(s: RingState, out: RingAction[], aru: number): void 
       anomaly(s, out, `stable packet ${seq} (aru ${aru}) is not stored`);
       continue;
     }
-    if (e.state === 'received') deliverPacket(s, out, e, false);
+    if (e.state === 'hole') anomaly(s, out, `stable packet ${seq} (aru ${aru}) is a hole`);
+    else if (e.state === 'received') deliverPacket(s, out, e, false);
     s.store.delete(seq);
   }
   s.lastDiscarded = aru;

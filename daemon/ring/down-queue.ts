@@ -55,6 +55,13 @@ export class DownQueue {
     }
   }
 
+  /** Drops every message not yet started (a partly sent head stays: its fragments are on the wire). */
+  clearUnsent(): void {
+    const h = this.peek();
+    this.items = h !== undefined && h.nextFragment > 0 ? [h] : [];
+    this.head = 0;
+  }
+
   /** A new ring re-sends a partly sent head message whole (design 6.4). */
   restartHead(): void {
     const h = this.peek();

@@ -4,10 +4,10 @@ import { MAX_RING_PAYLOAD } from '../wire/constants.ts';
 import { encodeHurry } from '../wire/hurry.ts';
 import { formatRingId, ringIdEquals, RING_SERVICES } from '../wire/types.ts';
 import type { HurryPacket } from '../wire/types.ts';
-import { dropped, type RingState } from './state.ts';
+import { dropped, sendQueue, type RingState } from './state.ts';
 import { tokenHurry } from './token.ts';
 import { tokenIsIdle } from './token-rules.ts';
-import type { RingAction, RingMessage } from './types.ts';
+import type { DownQueueName, RingAction, RingMessage } from './types.ts';
 
 /** Other daemons' view of the hold: the same test as the leader's (Is_token_hold). */
 function tokenSeemsHeld(s: RingState): boolean {
@@ -35,13 +35,25 @@ function releaseHeldToken(s: RingState, out: RingAction[]): void {
   tokenHurry(s, out);
 }
 
-/** A message for the down queue; wakes a held token when it is the first one waiting (Prot_new_message). */
-export function onSubmit(s: RingState, out: RingAction[], m: RingMessage): void {
+/** A message for a down queue; wakes a held token when it is the first one the token will drain (Prot_new_message). */
+export function onSubmit(s: RingState, out: RingAction[], m: RingMessage, queue: DownQueueName = 'normal'): void {
   const n = m.payload.length;
   if (n < 1 || n > MAX_RING_PAYLOAD) throw new RangeError(`ring message of ${n} bytes (1..${MAX_RING_PAYLOAD})`);
   if (!RING_SERVICES.includes(m.service)) throw new RangeError(`ring service ${String(m.service)}`);
-  s.downQueue.push(m);
-  if (s.downQueue.length !== 1) return;
+  const q = queue === 'groups' ? s.groupsQueue : s.downQueue;
+  q.push(m);
+  if (q !== sendQueue(s) || q.length !== 1) return;
+  wakeHeldToken(s, out);
+}
+
+/** The switch between the two down queues (design 7.6); wakes a held token if the other queue has work. */
+export function useGroupsQueue(s: RingState, out: RingAction[], on: boolean): void {
+  if (s.usingGroupsQueue === on) return;
+  s.usingGroupsQueue = on;
+  if (sendQueue(s).length > 0) wakeHeldToken(s, out);
+}
+
+function wakeHeldToken(s: RingState, out: RingAction[]): void {
   if (s.active.isLeader) {
     if (s.tokenHeld && s.tokenAlive) releaseHeldToken(s, out);
   } else if (tokenSeemsHeld(s)) {

@@ -1,9 +1,10 @@
-// Installing a ring from a known member list. The membership module will call this after FORM2
-// (design 5.6); until then a ring is installed from the configuration.
+// Installing a ring from a known member list, without the membership algorithm: for tests and
+// benchmarks of the ordering protocol (a static ring). The membership module installs rings
+// itself after recovery (design 6.4).
 import { ARU_UNSET, NO_DAEMON } from '../wire/constants.ts';
 import type { RingId } from '../wire/types.ts';
 import { resetToken, ringView, type RingState } from './state.ts';
-import { setDeliveryThreshold } from './timers.ts';
+import { setDeliveryThreshold } from './threshold.ts';
 import { onToken } from './token.ts';
 import type { DeliveryThreshold, RingAction } from './types.ts';
 
@@ -30,6 +31,10 @@ export function installRing(s: RingState, out: RingAction[], install: RingInstal
   s.ring = view;
   s.active = view;
   s.memberState = 'OP';
+  s.memb.regularMembers = members;
+  s.memb.future = undefined;
+  s.memb.commitSet = { members: [params.selfId], trans: 1 };
+  s.deliveryConfig = { id: install.ringId, transitional: false };
   s.tokenAlive = true;
   s.justInstalled = true;
   s.highestSeq = 0;
@@ -42,6 +47,7 @@ export function installRing(s: RingState, out: RingAction[], install: RingInstal
   s.upQueues.clear();
   s.postTokenQueue = [];
   s.downQueue.restartHead();
+  s.groupsQueue.restartHead();
   s.lastToken = resetToken(params, install.ringId);
   // The last member creates (here: would have created) the first token: its round count starts at 1.
   s.tokenRounds = view.isLast ? 1 : 0;

@@ -5,7 +5,7 @@ import { encodeDataPacket, packableTogether, packedCost, TOKEN_ROUND_OFFSET, typ
 import { view, writeU32 } from '../wire/bytes.ts';
 import type { DataPacket } from '../wire/types.ts';
 import { fragmentOf } from './down-queue.ts';
-import type { RingState } from './state.ts';
+import { sendQueue, type RingState } from './state.ts';
 import type { RingAction } from './types.ts';
 
 /**
@@ -16,9 +16,10 @@ import type { RingAction } from './types.ts';
  */
 export function sendNewPackets(s: RingState, out: RingAction[], allowed: number): number {
   const params = s.params;
+  const queue = sendQueue(s);
   let sent = 0;
   while (sent < allowed) {
-    const head = s.downQueue.peek();
+    const head = queue.peek();
     if (head === undefined) break;
     const service = head.message.service;
     const first = fragmentOf(head.message.payload, head.nextFragment);
@@ -27,20 +28,24 @@ export function sendNewPackets(s: RingState, out: RingAction[], allowed: number)
     const firstFragmentIndex = ended ? -head.fragments : head.nextFragment;
     let packed: PackedMessage[] | undefined;
     if (ended) {
-      s.downQueue.shift();
+      queue.shift();
       let bodyLength = first.length;
       for (;;) {
-        const next = s.downQueue.peek();
+        const next = queue.peek();
         if (next === undefined || next.fragments !== 1 || !packableTogether(service, next.message.service)) break;
         const cost = packedCost(bodyLength, next.message.payload.length);
         if (bodyLength + cost > PACKET_BODY_BYTES) break;
         (packed ??= []).push(next.message);
         bodyLength += cost;
-        s.downQueue.shift();
+        queue.shift();
       }
     }
     const seq = ++s.highestSeq;
     const ringId = s.ring.ringId;
+    if (params.traceSends && ended) {
+      out.push({ type: 'trace', record: { kind: 'sent', ringId, seq, index: 0, payload: head.message.payload } });
+      packed?.forEach((m, k) => out.push({ type: 'trace', record: { kind: 'sent', ringId, seq, index: k + 1, payload: m.payload } }));
+    }
     const datagram = encodeDataPacket(
       { service, configHash: params.configHash, transmitter: params.selfId, originator: params.selfId, ringId, seq, tokenRound: s.tokenRounds, firstFragmentIndex },
       first,

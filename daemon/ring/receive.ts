@@ -1,10 +1,15 @@
 // Receiving datagrams: the network layer's filters, then data packets (design 3.3). Tokens go
-// on to token.ts, HURRY packets to hold.ts.
+// on to token.ts, HURRY packets to hold.ts, ALIVE/JOIN/REFER, form tokens and foreign packets to
+// the membership module.
 import { DatagramKind } from '../wire/constants.ts';
 import { decodeDataPacket } from '../wire/data-packet.ts';
 import { peekEnvelope } from '../wire/envelope.ts';
+import { decodeFormToken } from '../wire/form-token.ts';
 import { decodeHurry } from '../wire/hurry.ts';
+import { decodeAlive, decodeJoin, decodeRefer } from '../wire/membership.ts';
 import { decodeToken } from '../wire/token.ts';
+import { onFormToken } from '../membership/form.ts';
+import { onAlive, onForeign, onJoin, onRefer } from '../membership/messages.ts';
 import { formatRingId, ringIdEquals } from '../wire/types.ts';
 import type { DataPacket, Envelope } from '../wire/types.ts';
 import { MAX_PACKETS_IN_STRUCT } from './constants.ts';
@@ -51,9 +56,24 @@ export function onDataDatagram(s: RingState, out: RingAction[], bytes: Uint8Arra
       if (typeof h === 'string') return dropped(s, out, h);
       return onHurry(s, out, h);
     }
+    case DatagramKind.ALIVE: {
+      const a = decodeAlive(bytes);
+      if (typeof a === 'string') return dropped(s, out, a);
+      return onAlive(s, out, a);
+    }
+    case DatagramKind.JOIN: {
+      const j = decodeJoin(bytes);
+      if (typeof j === 'string') return dropped(s, out, j);
+      return onJoin(s, out, j);
+    }
+    case DatagramKind.REFER: {
+      const r = decodeRefer(bytes);
+      if (typeof r === 'string') return dropped(s, out, r);
+      return onRefer(s, r);
+    }
     default:
-      // ALIVE/JOIN/REFER go to the membership module and control packets to the monitor: later.
-      return dropped(s, out, `datagram kind ${env.kind} not handled by the ordering module`);
+      // control packets belong to the monitor (later)
+      return dropped(s, out, `datagram kind ${env.kind} not handled`);
   }
 }
 
@@ -61,10 +81,12 @@ export function onDataDatagram(s: RingState, out: RingAction[], bytes: Uint8Arra
 export function onTokenDatagram(s: RingState, out: RingAction[], bytes: Uint8Array): void {
   const env = screen(s, out, bytes, 'token');
   if (env === undefined) return;
-  if (env.kind !== DatagramKind.TOKEN) {
-    // FORM1/FORM2 belong to the membership module (later).
-    return dropped(s, out, `token-port kind ${env.kind} not handled by the ordering module`);
+  if (env.kind === DatagramKind.FORM1 || env.kind === DatagramKind.FORM2) {
+    const f = decodeFormToken(bytes);
+    if (typeof f === 'string') return dropped(s, out, f);
+    return onFormToken(s, out, f);
   }
+  if (env.kind !== DatagramKind.TOKEN) return dropped(s, out, `token-port kind ${env.kind}`);
   const t = decodeToken(bytes);
   if (typeof t === 'string') return dropped(s, out, t);
   onToken(s, out, t);
@@ -72,8 +94,9 @@ export function onTokenDatagram(s: RingState, out: RingAction[], bytes: Uint8Arr
 
 export function onDataPacket(s: RingState, out: RingAction[], p: DataPacket): void {
   if (!ringIdEquals(p.ringId, s.ring.ringId)) {
-    // Foreign packet: evidence of another ring; the membership module will act on it.
-    return dropped(s, out, `packet of foreign ring ${formatRingId(p.ringId)}`);
+    // Foreign packet: evidence of another ring to merge with.
+    dropped(s, out, `packet of foreign ring ${formatRingId(p.ringId)}`);
+    return onForeign(s, out, p);
   }
   if (s.tokenAlive) {
     // A live ring is evidence the token is fine.
@@ -85,6 +108,11 @@ export function onDataPacket(s: RingState, out: RingAction[], p: DataPacket): vo
     return;
   }
   if (!s.params.segmentOf.has(p.originator)) return dropped(s, out, `unknown originator ${p.originator}`);
+  if (s.memberState === 'EVS' && p.seq > s.highestSeq) {
+    // Deviation: a late packet of a departed daemon, beyond what FORM2 fixed as the old ring's
+    // content; storing it would make this daemon recover a different set than its partners.
+    return dropped(s, out, `packet ${p.seq} of the old ring beyond its recovery (${s.highestSeq})`);
+  }
   if (p.seq > s.lastDiscarded + MAX_PACKETS_IN_STRUCT) {
     // Cannot be legitimate with the gap guard; dropping is safe (it would be requested again).
     return dropped(s, out, `packet ${p.seq} too far beyond ${s.lastDiscarded}`);

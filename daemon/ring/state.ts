@@ -1,6 +1,6 @@
-// The one typed state object shared by the ordering module and (later) the membership module
-// (design 1.2, 1.3, 3.2). Fields carry the protocol's own names.
-import type { DataPacket, RingId, Token } from '../wire/types.ts';
+// The one typed state object shared by the ordering module and the membership module
+// (design 1.2, 1.3, 3.2, 5). Fields carry the protocol's own names.
+import type { DataPacket, RepInfo, RingId, Token } from '../wire/types.ts';
 import { NO_DAEMON } from '../wire/constants.ts';
 import { DownQueue } from './down-queue.ts';
 import type { RingParams } from './params.ts';
@@ -9,9 +9,64 @@ import type { DeliveryThreshold, MembershipState, RingAction, RingCounters } fro
 /** received: stored, not delivered; delivered: handed up, kept until stable; hole: recovery placeholder (6). */
 export type PacketState = 'received' | 'delivered' | 'hole';
 
-export interface StoredPacket {
+/** A packet in the store, or a hole marker: a seq nobody present holds (recovery, design 6). */
+export type StoredPacket = HeldPacket | { readonly packet: undefined; readonly state: 'hole' };
+
+/** A packet this daemon holds. */
+export interface HeldPacket {
   readonly packet: DataPacket;
-  state: PacketState;
+  state: 'received' | 'delivered';
+}
+
+const HOLE: StoredPacket = { packet: undefined, state: 'hole' };
+
+/** The one hole marker (holes carry nothing). */
+export function holeMarker(): StoredPacket {
+  return HOLE;
+}
+
+/** A commit list: its first `trans` members are the transitional set (design 6.5). */
+export interface CommitSet {
+  readonly members: ReadonlyArray<number>;
+  readonly trans: number;
+}
+
+/** Membership's own part of the state (design 1.3, 5; Spread's names in brackets). */
+export interface MembershipData {
+  /** Daemons gathered: in SEG those alive without a ring, in GATHER my members [F_members]. */
+  fMembers: number[];
+  /** Representatives gathered; the first is me [F_reps]. */
+  fReps: RepInfo[];
+  /** Whom to send JOINs to [Potential_reps]. */
+  potentialReps: RepInfo[];
+  /** REPRESENTED: my segment's representative, or -1 [My_seg_rep]. */
+  mySegRep: number;
+  /** A segment leader forwards one foreign packet per ring to its leader [Foreign_found]. */
+  foreignFound: boolean;
+  /** [Commit_set] */
+  commitSet: CommitSet;
+  /** What I commit to when recovery completes [Future_commit_set]. */
+  futureCommitSet: CommitSet;
+  /** The ring being installed, from FORM2 to install [Future_membership]. */
+  future: RingView | undefined;
+  /** The FORM1 I created or filled; a FORM2 must carry it [Form1_memb_id]. */
+  formId: RingId;
+  /** Strictly increasing time for ring, form and transitional ids [Last_time_used]. */
+  lastTimeUsed: number;
+  /** Transitional time of my old ring, from FORM2 [F_trans_memb_time]. */
+  transTime: number;
+  /** Members of the last regular configuration, for lookups [Reg_membership]. */
+  regularMembers: ReadonlyArray<number>;
+  /** Committed in the current recovery attempt (for status and tests). */
+  committed: boolean;
+  /** The last transitional configuration delivered. */
+  transitionalId: RingId | undefined;
+}
+
+/** The configuration deliveries are handed up in: regular, or transitional during phase B3. */
+export interface DeliveryConfig {
+  id: RingId;
+  transitional: boolean;
 }
 
 /** A ring's members and this daemon's neighbours in it (ring order = configuration order). */
@@ -47,8 +102,9 @@ export interface RingState {
   readonly params: RingParams;
   readonly fixed: FixedActions;
 
-  // Membership-owned: written by installRing now, by the membership module later.
+  // Membership-owned.
   memberState: MembershipState;
+  readonly memb: MembershipData;
   /** The ring last installed: its id is the "current ring id" of data packets (3.3). */
   ring: RingView;
   /** The ring whose token is processed: `ring`, or the ring being installed during EVS. */
@@ -80,7 +136,13 @@ export interface RingState {
   /** Accelerated Ring: the token channel is served before the data channel. */
   tokenFirst: boolean;
   readonly store: Map<number, StoredPacket>;
+  /** Client messages. */
   readonly downQueue: DownQueue;
+  /** The group layer's state-exchange messages (design 7.6). */
+  readonly groupsQueue: DownQueue;
+  /** The token drains the GROUPS queue instead of the normal one. */
+  usingGroupsQueue: boolean;
+  deliveryConfig: DeliveryConfig;
   readonly upQueues: Map<number, Reassembly>;
   /** Accelerated Ring: packets to broadcast right after the token (3.12). */
   postTokenQueue: Uint8Array[];
@@ -104,6 +166,13 @@ export function newCounters(): RingCounters {
     delivered: { RELIABLE: 0, FIFO: 0, AGREED: 0, SAFE: 0 },
     droppedDatagrams: 0,
     anomalies: 0,
+    membershipChanges: 0,
+    tokenLosses: 0,
+    formTokensCreated: 0,
+    evsValve: 0,
+    recoveryHoles: 0,
+    recoveryDiscarded: 0,
+    recoveryByCommitSet: 0,
   };
 }
 
@@ -140,9 +209,12 @@ export function ringView(params: RingParams, ringId: RingId, members: ReadonlyAr
   };
 }
 
-/** State of a daemon before any ring is installed: no token alive, nothing delivered. */
+/**
+ * State of a daemon before any ring is installed: member set {me}, ring id {me, 0} (Spread's
+ * {me, -1}: time 0 is below every time a daemon writes), no token alive, nothing delivered.
+ */
 export function createRingState(params: RingParams): RingState {
-  const ringId: RingId = { procId: 0, time: 0 };
+  const ringId: RingId = { procId: params.selfId, time: 0 };
   const alone = ringView(params, ringId, [params.selfId]);
   return {
     params,
@@ -154,6 +226,22 @@ export function createRingState(params: RingParams): RingState {
       dataFirst: { type: 'tokenPriority', tokenFirst: false },
     },
     memberState: 'OP',
+    memb: {
+      fMembers: [params.selfId],
+      fReps: [],
+      potentialReps: [],
+      mySegRep: -1,
+      foreignFound: false,
+      commitSet: { members: [params.selfId], trans: 1 },
+      futureCommitSet: { members: [params.selfId], trans: 1 },
+      future: undefined,
+      formId: { procId: 0, time: 0 },
+      lastTimeUsed: 0,
+      transTime: 0,
+      regularMembers: [params.selfId],
+      committed: false,
+      transitionalId: undefined,
+    },
     ring: alone,
     active: alone,
     tokenAlive: false,
@@ -174,6 +262,9 @@ export function createRingState(params: RingParams): RingState {
     tokenFirst: false,
     store: new Map(),
     downQueue: new DownQueue(),
+    groupsQueue: new DownQueue(),
+    usingGroupsQueue: false,
+    deliveryConfig: { id: ringId, transitional: false },
     upQueues: new Map(),
     postTokenQueue: [],
     deliveryThreshold: 'BLOCK',
@@ -181,9 +272,21 @@ export function createRingState(params: RingParams): RingState {
   };
 }
 
-/** True when this daemon holds packet `seq` (stored, or already stable and freed). */
+/** True when this daemon holds packet `seq` (stored, or already stable and freed); a hole is not held. */
 export function holds(s: RingState, seq: number): boolean {
-  return seq <= s.lastDiscarded || s.store.has(seq);
+  if (seq <= s.lastDiscarded) return true;
+  const e = s.store.get(seq);
+  return e !== undefined && e.state !== 'hole';
+}
+
+/** The queue the token drains now. */
+export function sendQueue(s: RingState): DownQueue {
+  return s.usingGroupsQueue ? s.groupsQueue : s.downQueue;
+}
+
+/** Ring order: configuration order (design 5.1). */
+export function sortByOrder(params: RingParams, ids: Iterable<number>): number[] {
+  return [...ids].sort((a, b) => params.orderOf.get(a)! - params.orderOf.get(b)!);
 }
 
 /** Advances myAru over consecutive stored packets (holes count as present). */
@@ -208,21 +311,31 @@ export function dropped(s: RingState, out: RingAction[], reason: string): void {
  * step). `full` also scans the store. Returns the first violation, or undefined.
  */
 export function checkInvariants(s: RingState, full: boolean): string | undefined {
-  if (s.myAru > s.highestSeq) return `myAru ${s.myAru} > highestSeq ${s.highestSeq}`;
+  // During recovery myAru jumps to lastSeq when this daemon holds all its old ring can give
+  // (6.3), the stable aru restarts from 0 (5.6 step 9), and holes stop the first recount.
+  const recovering = s.memberState === 'EVS' || s.memberState === 'FORM';
+  const committed = s.memberState === 'EVS' && s.myAru === s.lastSeq;
+  if (s.myAru > s.highestSeq && !committed) return `myAru ${s.myAru} > highestSeq ${s.highestSeq}`;
   if (s.aru > s.myAru) return `aru ${s.aru} > myAru ${s.myAru}`;
-  if (s.lastDiscarded > s.aru) return `lastDiscarded ${s.lastDiscarded} > aru ${s.aru}`;
+  if (s.lastDiscarded > s.aru && s.memberState !== 'EVS') return `lastDiscarded ${s.lastDiscarded} > aru ${s.aru}`;
   if (s.lastDelivered < s.lastDiscarded) return `lastDelivered ${s.lastDelivered} < lastDiscarded ${s.lastDiscarded}`;
   if (s.lastDelivered > s.myAru) return `lastDelivered ${s.lastDelivered} > myAru ${s.myAru}`;
   if (s.store.size > s.highestSeq - s.lastDiscarded) {
     return `${s.store.size} packets stored for seqs ${s.lastDiscarded + 1}..${s.highestSeq}`;
   }
-  if (s.myAru < s.highestSeq && s.store.has(s.myAru + 1)) return `myAru ${s.myAru} not advanced`;
+  const next = s.store.get(s.myAru + 1);
+  if (s.myAru < s.highestSeq && next !== undefined && !(recovering && next.state === 'hole')) return `myAru ${s.myAru} not advanced`;
   if (!full) return undefined;
-  for (let seq = s.lastDiscarded + 1; seq <= s.myAru; seq++) {
+  const top = Math.min(s.myAru, s.highestSeq);
+  for (let seq = s.lastDiscarded + 1; seq <= top; seq++) {
     if (!s.store.has(seq)) return `packet ${seq} <= myAru ${s.myAru} missing`;
   }
   for (const [seq, e] of s.store) {
     if (seq <= s.lastDiscarded || seq > s.highestSeq) return `packet ${seq} outside ${s.lastDiscarded}..${s.highestSeq}`;
+    if (e.state === 'hole') {
+      if (!recovering) return `hole at ${seq} outside recovery`;
+      continue;
+    }
     if (e.packet.seq !== seq) return `packet stored at ${seq} has seq ${e.packet.seq}`;
     if (seq <= s.lastDelivered && e.state === 'received') return `packet ${seq} <= lastDelivered not delivered`;
   }

@@ -3,6 +3,9 @@
 import { encodeToken } from '../wire/token.ts';
 import { formatRingId, ringIdEquals } from '../wire/types.ts';
 import type { Token } from '../wire/types.ts';
+import { commit, evsDiscard } from '../membership/evs.ts';
+import { tokenLoss } from '../membership/transitions.ts';
+import { MAX_EVS_ROUNDS } from './constants.ts';
 import { deliverAgreed, deliverReliable, discardUpTo } from './delivery.ts';
 import { flushPostToken, sendNewPackets } from './packing.ts';
 import { answerRetransmissions, buildMyRequest } from './retransmission.ts';
@@ -72,7 +75,11 @@ export function onToken(s: RingState, out: RingAction[], t: Token): void {
   const limit = params.acceleratedRing && !inRecovery ? s.lastToken.seq : s.highestSeq;
   const request = buildMyRequest(s, answer.kept, limit, answer.targetDaemon, answer.targetSegment);
   t.rtr = request === undefined ? answer.kept : [...answer.kept, request];
-  // (EVS: when myAru reaches highestSeq, myAru jumps to lastSeq and the membership commits; later.)
+  if (inRecovery && s.myAru === s.highestSeq) {
+    // I hold all my old ring can give (holes counted): the recovery-complete marker (6.3)
+    s.myAru = s.lastSeq;
+    commit(s, out);
+  }
 
   if (setsTokenAru(t, s.myAru, params.selfId, inRecovery)) {
     t.aru = s.myAru;
@@ -129,9 +136,15 @@ export function onToken(s: RingState, out: RingAction[], t: Token): void {
     });
   }
 
-  discardUpTo(s, out, s.aru);
+  if (inRecovery) evsDiscard(s, out);
+  else discardUpTo(s, out, s.aru);
   deliverAgreed(s, out);
   deliverReliable(s, out, s.highestSeq - numSent + 1, s.highestSeq);
+  if (s.memberState === 'EVS' && s.tokenRounds > MAX_EVS_ROUNDS) {
+    // Spread's bug workaround: recovery that does not finish is abandoned (3.11)
+    s.counters.evsValve++;
+    tokenLoss(s, out);
+  }
 }
 
 /** Sends the token to my successor; a token of a troubled rotation (RETRANS > 1) goes three times. */

@@ -11,11 +11,36 @@ export interface RingMessage {
 }
 
 /**
- * Named timers with "set replaces, cancel removes" semantics (design 1.5). DELIVER_* are
- * zero-delay catch-up passes after the delivery threshold was lowered. The membership module
- * adds its own names later (ALIVE, JOIN, SEG_DECIDE, REP_LOST, FORM_OR_FAIL, LOOKUP).
+ * Named timers with "set replaces, cancel removes" semantics (design 1.5, 10.1). TOKEN_LOSS is
+ * armed with the Token timeout, and with the Form timeout while in FORM (one slot). DELIVER_* are
+ * zero-delay catch-up passes after the delivery threshold was lowered. The rest are membership's:
+ * ALIVE (Alive period), JOIN (Join period), SEG_DECIDE (Seg timeout), REP_LOST (Rep timeout),
+ * FORM_OR_FAIL (Gather timeout), LOOKUP (Lookup timeout).
  */
-export type RingTimerName = 'TOKEN_LOSS' | 'HURRY' | 'DELIVER_RELIABLE' | 'DELIVER_AGREED';
+export type RingTimerName =
+  | 'TOKEN_LOSS'
+  | 'HURRY'
+  | 'DELIVER_RELIABLE'
+  | 'DELIVER_AGREED'
+  | 'ALIVE'
+  | 'JOIN'
+  | 'SEG_DECIDE'
+  | 'REP_LOST'
+  | 'FORM_OR_FAIL'
+  | 'LOOKUP';
+
+export const RING_TIMER_NAMES: ReadonlyArray<RingTimerName> = [
+  'TOKEN_LOSS',
+  'HURRY',
+  'DELIVER_RELIABLE',
+  'DELIVER_AGREED',
+  'ALIVE',
+  'JOIN',
+  'SEG_DECIDE',
+  'REP_LOST',
+  'FORM_OR_FAIL',
+  'LOOKUP',
+];
 
 /**
  * Delivery threshold (design 3.8): UNRELIABLE opens every path, AGREED closes the Reliable early
@@ -23,23 +48,39 @@ export type RingTimerName = 'TOKEN_LOSS' | 'HURRY' | 'DELIVER_RELIABLE' | 'DELIV
  */
 export type DeliveryThreshold = 'UNRELIABLE' | 'AGREED' | 'BLOCK';
 
-/** Membership states (design 5.2). The ordering module only runs in OP for now. */
+/** Membership states (design 5.2). */
 export type MembershipState = 'OP' | 'SEG' | 'REPRESENTED' | 'GATHER' | 'FORM' | 'EVS';
 
+/** Which down queue a message goes to: client messages, or the group layer's state exchange (7.6, 7.7). */
+export type DownQueueName = 'normal' | 'groups';
+
 export type RingEvent =
+  /**
+   * The daemon starts: alone, with no ring (design 5.2: member set {me}, then at once "token
+   * lost"); the membership algorithm forms a singleton ring and merges with the others it finds.
+   */
+  | { readonly type: 'start' }
   /** A datagram that arrived on the data port (P). */
   | { readonly type: 'data'; readonly bytes: Uint8Array }
   /** A datagram that arrived on the token port (P+1). */
   | { readonly type: 'token'; readonly bytes: Uint8Array }
-  /** A message for the down queue. */
-  | { readonly type: 'submit'; readonly message: RingMessage }
+  /** A message for a down queue (default the normal one). */
+  | { readonly type: 'submit'; readonly message: RingMessage; readonly queue?: DownQueueName }
   /** A timer armed by a setTimer action fired. */
   | { readonly type: 'timer'; readonly name: RingTimerName }
   /** The group layer changes the delivery threshold. */
-  | { readonly type: 'threshold'; readonly threshold: DeliveryThreshold };
+  | { readonly type: 'threshold'; readonly threshold: DeliveryThreshold }
+  /**
+   * The group layer's switch (design 7.6): while on, the token drains the GROUPS queue and leaves
+   * the normal queue alone.
+   */
+  | { readonly type: 'useGroupsQueue'; readonly on: boolean }
+  /** Drops whatever is left in the GROUPS queue (stale state-exchange messages after a cascade). */
+  | { readonly type: 'clearGroupsQueue' };
 
 /** One message handed up, in delivery order. */
 export interface RingDelivery {
+  readonly type: 'message';
   readonly service: RingService;
   /** The bytes submitted at the originator, unchanged. */
   readonly payload: Uint8Array;
@@ -54,7 +95,47 @@ export interface RingDelivery {
   readonly fragments: number;
   /** Delivered by the Reliable early path (may overtake earlier messages). */
   readonly early: boolean;
+  /**
+   * The configuration it is delivered in: the regular ring id (equal to `ringId`), or the
+   * transitional id when `inTransitional` (design 6.4 phase B3).
+   */
+  readonly configId: RingId;
+  readonly inTransitional: boolean;
 }
+
+/**
+ * A transitional configuration (design 6.4 B2): the members of the new ring that come with me
+ * from my old regular configuration. It follows the old ring's last messages delivered in the
+ * old configuration, and precedes the messages delivered in it and the next regular configuration.
+ */
+export interface TransitionalConfiguration {
+  readonly type: 'transitional';
+  /** {first member in configuration order, transitional time} (design 5.7). */
+  readonly configId: RingId;
+  /** Daemon ids in configuration order; I am one of them. */
+  readonly members: ReadonlyArray<number>;
+  /** The regular configuration it leaves. */
+  readonly fromRingId: RingId;
+  /** The regular configuration that follows it. */
+  readonly toRingId: RingId;
+  /** Originators whose messages after a hole are still delivered (normally = members; 6.5). */
+  readonly commitSet: ReadonlyArray<number>;
+}
+
+/** A regular configuration (design 6.4 B5): the new ring is installed. */
+export interface RegularConfiguration {
+  readonly type: 'regular';
+  readonly ringId: RingId;
+  /** Daemon ids in configuration (ring) order; the first is the leader. */
+  readonly members: ReadonlyArray<number>;
+  /** The transitional configuration that precedes it. */
+  readonly transitionalId: RingId;
+}
+
+export type ConfigurationEvent = TransitionalConfiguration | RegularConfiguration;
+
+/** What the ring hands up, in order: messages and configuration changes. */
+export type RingUpcall = RingDelivery | ConfigurationEvent;
 
 export type RingTraceRecord =
   /** Something the protocol says cannot happen; the simulator fails the run on any. */
@@ -74,7 +155,13 @@ export type RingTraceRecord =
       readonly held: boolean;
     }
   | { readonly kind: 'tokenRejected'; readonly reason: string }
-  | { readonly kind: 'hurry'; readonly retrans: number };
+  | { readonly kind: 'hurry'; readonly retrans: number }
+  /** A message's last fragment got its seq (only with params.traceSends; the payload is not copied). */
+  | { readonly kind: 'sent'; readonly ringId: RingId; readonly seq: number; readonly index: number; readonly payload: Uint8Array }
+  /** Membership state changes and decisions (only with params.trace). */
+  | { readonly kind: 'membership'; readonly event: string }
+  /** This daemon committed to the recovery of its old ring (6.3, 6.5). */
+  | { readonly kind: 'commit' };
 
 export type RingAction =
   /** Send to every other daemon of the configuration (segment broadcast), on their data port. */
@@ -86,8 +173,10 @@ export type RingAction =
   | { readonly type: 'setTimer'; readonly name: RingTimerName; readonly ms: number }
   | { readonly type: 'cancelTimer'; readonly name: RingTimerName }
   | { readonly type: 'deliver'; readonly delivery: RingDelivery }
-  /** The token timeout fired: the ring is gone; the membership algorithm takes over. */
-  | { readonly type: 'tokenLost' }
+  | TransitionalConfiguration
+  | RegularConfiguration
+  /** The token is lost (timeout, ALIVE or JOIN from a member, form timeout): membership starts over. */
+  | { readonly type: 'tokenLost'; readonly state: MembershipState }
   /**
    * Accelerated Ring (3.12): true = serve the token channel before the data channel until the
    * next token is accepted; false = back to data first.
@@ -120,6 +209,18 @@ export interface RingCounters {
   /** Datagrams dropped: malformed, wrong hash, unknown or self transmitter, foreign ring. */
   droppedDatagrams: number;
   anomalies: number;
+  /** Regular configurations installed (Spread's membership_changes). */
+  membershipChanges: number;
+  tokenLosses: number;
+  formTokensCreated: number;
+  /** Recovery attempts abandoned by the MAX_EVS_ROUNDS safety valve. */
+  evsValve: number;
+  /** Seqs of old rings marked as holes on reading FORM2 (nobody present held them). */
+  recoveryHoles: number;
+  /** Packets discarded at the end of recovery: after a hole, from outside the commit set (6.4 B3). */
+  recoveryDiscarded: number;
+  /** Packets after a hole delivered only because their originator is in the commit set, not in T (6.5). */
+  recoveryByCommitSet: number;
 }
 
 export interface RingStatus {
@@ -128,6 +229,8 @@ export interface RingStatus {
   readonly members: ReadonlyArray<number>;
   readonly leader: number;
   readonly state: MembershipState;
+  /** Regular configurations installed since start (Spread's "memb change"). */
+  readonly membershipChanges: number;
   readonly tokenAlive: boolean;
   readonly tokenHeld: boolean;
   readonly deliveryThreshold: DeliveryThreshold;
@@ -142,5 +245,12 @@ export interface RingStatus {
   readonly upQueueFragments: number;
   readonly tokenRounds: number;
   readonly receivedTokenRounds: number;
+  /** The ring being installed (EVS), else undefined. */
+  readonly futureRingId: RingId | undefined;
+  readonly futureMembers: ReadonlyArray<number> | undefined;
+  /** The last transitional configuration delivered, if any. */
+  readonly transitionalId: RingId | undefined;
+  readonly groupsQueueLength: number;
+  readonly usingGroupsQueue: boolean;
   readonly counters: Readonly<RingCounters>;
 }

@@ -135,6 +135,9 @@ export class SessionLayer {
     this.requiredAuth = opts.requiredAuthMethods ?? [];
     opts.orderer.onDeliver((service, payload) => this.deliver(service, payload));
     opts.orderer.onDrained(() => this.maybeResumeReading());
+    opts.orderer.onConfiguration?.((c) =>
+      c.type === 'transitional' ? this.onTransitionalConfiguration(c.id, c.daemons) : this.onRegularConfiguration(c.id, c.daemons),
+    );
   }
 
   get sessionCount(): number {
@@ -440,6 +443,8 @@ export class SessionLayer {
   onRegularConfiguration(ringId: RingId, daemons: ReadonlyArray<string>): void {
     this.opts.log.log('GROUPS', 'INFO', `regular configuration ${ringId.procId}.${ringId.time}: ${daemons.join(' ')}`);
     this.applyGroupActions(this.opts.groups.regular(ringId, daemons));
+    // Back in GOP without an exchange (nobody new): every delivery path opens again.
+    if (this.opts.groups.state === 'GOP' && !this.exchangeRunning) this.opts.orderer.setGroupsExchange?.(false);
   }
 
   private applyGroupActions(a: GroupActions<Session>): void {

@@ -10,12 +10,13 @@ export const DatagramKind = {
   DATA: 1,
   TOKEN: 2,
   HURRY: 3,
-  // Reserved for the membership and monitor modules (not decoded yet).
+  // Membership (membership.ts, form-token.ts).
   ALIVE: 4,
   JOIN: 5,
   REFER: 6,
   FORM1: 7,
   FORM2: 8,
+  // Reserved for the monitor (not decoded yet).
   STATUS: 9,
   PARTITION: 10,
   FLOW_CONTROL: 11,
@@ -62,3 +63,16 @@ export const NO_DAEMON = -1;
 export const NO_SEGMENT = -1;
 /** The aru of the first token of a new ring: above any seq, so that the leader lowers it. */
 export const ARU_UNSET = 0xffffffff;
+
+/** Daemons in one ring or one membership list (Spread's MAX_PROCS_RING). */
+export const MAX_PROCS_RING = 128;
+/** Representatives on a JOIN or a FORM1 token (Spread's MAX_REPS). */
+export const MAX_REPS = 25;
+/** Ring infos (old rings) on a form token (Spread's MAX_FORM_REPS). */
+export const MAX_FORM_REPS = 20;
+/**
+ * A form token carries one ring info per old ring with its holes; holes travel as ranges, so the
+ * token is normally small, but it may exceed one MTU in a bad recovery (rare path: IP
+ * fragmentation is acceptable there). Bounded by what one UDP datagram can hold.
+ */
+export const MAX_FORM_TOKEN_BYTES = 65_000;

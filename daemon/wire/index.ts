@@ -6,3 +6,5 @@ export * from './data-packet.ts';
 export * from './token.ts';
 export * from './hurry.ts';
 export { readU32, writeU32, view } from './bytes.ts';
+export * from './membership.ts';
+export * from './form-token.ts';

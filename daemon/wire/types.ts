@@ -86,3 +86,79 @@ export interface HurryPacket {
   readonly transmitter: number;
   readonly ringId: RingId;
 }
+
+/** Kinds of representative (design 5.1): a guess, a segment's ring-less daemons, a live ring's leader. */
+export const RepType = { POTENTIAL: 0, SEG: 1, RING: 2 } as const;
+export type RepType = (typeof RepType)[keyof typeof RepType];
+
+export interface RepInfo {
+  readonly id: number;
+  readonly type: RepType;
+  readonly segIndex: number;
+}
+
+/** ALIVE (design 5.3): "I am here without a ring", with my current F_members. */
+export interface AliveMessage {
+  readonly configHash: number;
+  readonly transmitter: number;
+  readonly members: ReadonlyArray<number>;
+}
+
+/** JOIN (design 5.3): an offer to merge; the first rep listed is the sender. */
+export interface JoinMessage {
+  readonly configHash: number;
+  readonly transmitter: number;
+  readonly members: ReadonlyArray<number>;
+  readonly reps: ReadonlyArray<RepInfo>;
+}
+
+/** REFER (design 5.3): "talk to this representative instead". */
+export interface ReferMessage {
+  readonly configHash: number;
+  readonly transmitter: number;
+  readonly rep: number;
+  readonly repType: RepType;
+}
+
+/**
+ * What the daemons present in a new ring know of one old ring (design 5.3): its id, the
+ * transitional time (0 until the first of its members sets it on FORM2), the highest stable aru
+ * and highest seq among them, the seqs none of them holds (holes), and the member list whose first
+ * `trans` entries are the trans list, the whole list being the commit list (6.5).
+ */
+export interface RingInfo {
+  ringId: RingId;
+  transTime: number;
+  aru: number;
+  highestSeq: number;
+  /** Ascending seqs. */
+  holes: number[];
+  trans: number;
+  commit: number[];
+}
+
+/**
+ * FORM1 and FORM2 (design 5.6). FORM1 carries the reps list with its cursor; FORM2 the new ring
+ * id. `members`: the first `confirmed` are confirmed, the rest pending. Mutable: each daemon
+ * rewrites the token and passes it on.
+ */
+export interface FormToken {
+  kind: 'FORM1' | 'FORM2';
+  configHash: number;
+  transmitter: number;
+  /** The last daemon that processed it. */
+  procId: number;
+  /** Identifies the attempt: a FORM2 is read only by daemons that handled this FORM1. */
+  formId: RingId;
+  /** Larger than any seq of any old ring: the recovery-complete marker (6.3). */
+  seqFloor: number;
+  members: number[];
+  confirmed: number;
+  /** FORM1 only. */
+  reps: RepInfo[];
+  /** FORM1 only: the rep whose turn it is. */
+  repCursor: number;
+  /** FORM2 only: written by the future leader. */
+  newRingId: RingId;
+  rings: RingInfo[];
+}

@@ -53,6 +53,8 @@ export class SimNetwork {
     private readonly blackouts: ReadonlyArray<Blackout>,
     private readonly now: () => number,
     private readonly schedule: (delayMs: number, a: Arrival) => void,
+    /** From this time on the network no longer loses or duplicates (faults stop). */
+    private readonly quietAfterMs = Infinity,
   ) {}
 
   private blackedOut(channel: Channel): boolean {
@@ -74,11 +76,12 @@ export class SimNetwork {
   send(from: number, to: number, channel: Channel, bytes: Uint8Array): void {
     this.stats.sent++;
     const m = this.link(from, to, channel);
-    if (this.blackedOut(channel) || this.rng.chance(m.loss)) {
+    const noisy = this.now() < this.quietAfterMs;
+    if (this.blackedOut(channel) || (noisy && this.rng.chance(m.loss))) {
       this.stats.lost++;
       return;
     }
-    const copies = this.rng.chance(m.duplicate) ? 2 : 1;
+    const copies = noisy && this.rng.chance(m.duplicate) ? 2 : 1;
     if (copies === 2) this.stats.duplicated++;
     for (let k = 0; k < copies; k++) {
       const delay = m.baseLatencyMs + this.rng.exp(m.jitterMs);

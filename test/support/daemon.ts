@@ -42,3 +42,30 @@ export async function startTestDaemons(configText: string, names: string[], extr
     names.map((name) => startDaemon({ configText, procName: name, port: 0, unixSocketPath: join(dir, name), ...extra })),
   );
 }
+
+/** Waits until every daemon is in OP in one ring of `size` daemons and its groups are settled. */
+export async function waitForRing(daemons: RunningDaemon[], size: number, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const st = daemons.map((d) => d.node.ring!.status());
+    const ok =
+      st.every((s) => s.state === 'OP' && s.members.length === size && s.ringId.procId === st[0]!.ringId.procId && s.ringId.time === st[0]!.ringId.time) &&
+      daemons.every((d) => d.node.groups.state === 'GOP');
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`no ring of ${size}: ${JSON.stringify(st.map((s) => ({ state: s.state, members: s.members, ringId: s.ringId })))}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The guide's one-segment timeouts divided by ten (lookup by sixty), for fault tests. */
+export const FAST_TIMEOUTS = [
+  'TokenTimeout = 500',
+  'HurryTimeout = 200',
+  'AliveTimeout = 100',
+  'JoinTimeout = 100',
+  'RepTimeout = 250',
+  'SegTimeout = 200',
+  'GatherTimeout = 500',
+  'FormTimeout = 500',
+  'LookupTimeout = 1000',
+];

@@ -5,12 +5,13 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { AGREED_MESS, CAUSED_BY_DISCONNECT, CAUSED_BY_JOIN, REG_MEMB_MESS, SAFE_MESS, readMembershipBody } from '../../../client/wire/index.ts';
 import type { RunningDaemon } from '../../../daemon/index.ts';
-import { startTestDaemons, threeDaemonConfig } from '../../support/daemon.ts';
+import { startTestDaemons, threeDaemonConfig, waitForRing } from '../../support/daemon.ts';
 import { rawConnect, rawJoin, rawMulticast, rawReceive, type RawSession, type ReceivedMessage } from '../../support/raw-client.ts';
 
 let daemons: RunningDaemon[];
 before(async () => {
   daemons = await startTestDaemons(threeDaemonConfig(32110), ['d1', 'd2', 'd3']);
+  await waitForRing(daemons, 3);
 });
 after(async () => {
   await Promise.all(daemons.map((d) => d.stop()));

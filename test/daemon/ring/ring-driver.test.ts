@@ -1,5 +1,6 @@
-// Three ring drivers over real UDP on 127.0.0.1, .2 and .3 (one segment, one port): one Agreed
-// order and Safe delivery on all three, for the original and the Accelerated Ring.
+// Three ring drivers over real UDP on 127.0.0.1, .2 and .3 (one segment, one port), each with the
+// static three-daemon ring (no membership): one Agreed order and Safe delivery on all three, for
+// the original and the Accelerated Ring. Membership over UDP: test/daemon/membership/.
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
@@ -17,7 +18,7 @@ async function startRing(options: Omit<TestConfigOptions, 'daemons' | 'port'>): 
     nextPort += 2;
     if (nextPort > 31498) nextPort = 31400;
     const config = testConfig({ daemons: 3, port, hurryMs: 20, tokenMs: 10_000, ...options });
-    const drivers = config.daemons.map((self) => new RingDriver({ config, self }));
+    const drivers = config.daemons.map((self) => new RingDriver({ config, self, members: config.daemons }));
     try {
       await Promise.all(drivers.map((d) => d.start()));
       return { drivers, port };
@@ -59,7 +60,7 @@ for (const acceleratedRing of [false, true]) {
       const { drivers } = await startRing({ acceleratedRing });
       running.push(...drivers);
       const got: RingDelivery[][] = drivers.map(() => []);
-      drivers.forEach((d, i) => d.onDeliver((x) => got[i]!.push(x)));
+      drivers.forEach((d, i) => d.onDeliver((x) => x.type === 'message' && got[i]!.push(x)));
       const services: RingService[] = ['AGREED', 'SAFE', 'FIFO', 'RELIABLE'];
       const sent = new Map<string, Buffer>();
       const perDaemon = 150;
@@ -122,7 +123,7 @@ describe('driver filters and lifecycle', () => {
     await Promise.all(drivers.map((d) => d.stop()));
     // the same ports can be bound again at once
     const again = testConfig({ daemons: 3, port, hurryMs: 20 });
-    const d2 = new RingDriver({ config: again, self: again.daemons[1]! });
+    const d2 = new RingDriver({ config: again, self: again.daemons[1]!, members: again.daemons });
     await d2.start();
     await d2.stop();
   });
@@ -134,7 +135,7 @@ describe('one daemon', () => {
     for (let attempt = 0; attempt < 10 && driver === undefined; attempt++) {
       const port = 31480 + 2 * attempt;
       const config = testConfig({ daemons: 1, port, hurryMs: 20, tokenMs: 10_000 });
-      const d = new RingDriver({ config, self: config.daemons[0]! });
+      const d = new RingDriver({ config, self: config.daemons[0]!, members: config.daemons });
       try {
         await d.start();
         driver = d;
@@ -145,7 +146,7 @@ describe('one daemon', () => {
     assert.ok(driver, 'a free port');
     running.push(driver);
     const got: string[] = [];
-    driver.onDeliver((d) => got.push(`${d.service}:${Buffer.from(d.payload).toString()}`));
+    driver.onDeliver((d) => d.type === 'message' && got.push(`${d.service}:${Buffer.from(d.payload).toString()}`));
     driver.submit({ service: 'SAFE', payload: Buffer.from('s') });
     driver.submit({ service: 'AGREED', payload: Buffer.from('a') });
     driver.submit({ service: 'RELIABLE', payload: Buffer.from('r') });
