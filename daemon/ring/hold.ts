@@ -24,9 +24,13 @@ function tokenSeemsHeld(s: RingState): boolean {
 /** The leader releases a held token when a ring member has something to send (Handle_hurry). */
 export function onHurry(s: RingState, out: RingAction[], h: HurryPacket): void {
   if (!ringIdEquals(h.ringId, s.active.ringId)) return dropped(s, out, `hurry for ring ${formatRingId(h.ringId)}`);
-  if (!s.active.isLeader || !s.tokenHeld || !s.tokenAlive) return;
+  if (!s.active.isLeader || !s.tokenAlive) return;
   if (!s.active.members.includes(h.transmitter)) return dropped(s, out, `hurry from non-member ${h.transmitter}`);
-  releaseHeldToken(s, out);
+  if (s.tokenHeld) return releaseHeldToken(s, out);
+  // The token is still on its way round: a member judged it held one visit early (its idle
+  // count lags the leader's). Without this the leader would hold at its next visit and the
+  // member's message would wait for the HURRY timer.
+  s.idleCounter = 0;
 }
 
 function releaseHeldToken(s: RingState, out: RingAction[]): void {

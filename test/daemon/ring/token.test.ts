@@ -202,6 +202,29 @@ describe('hold and wake (3.10)', () => {
     assert.deepEqual(h.payloads(0), ['wake', 'second']);
   });
 
+  test('a HURRY that reaches the leader before it holds still keeps the next visit from holding', () => {
+    // A member's idle count can say "held" one visit before the leader holds. Find the hop after
+    // which the last member believes the token held while the leader does not hold it yet.
+    let raced = 0;
+    for (let hops = 0; hops < 30; hops++) {
+      const h = new Harness(3);
+      h.install();
+      for (let k = 0; k < hops; k++) {
+        const t = h.inflight.find((m) => m.channel === 'token');
+        if (t !== undefined) h.pass(t);
+      }
+      if (h.cores[0]!.status().tokenHeld || h.inflight.every((m) => m.channel !== 'token')) continue;
+      const sent = h.submit(2, 'SAFE', 'late');
+      if (!sent.some((a) => a.type === 'unicast')) continue;
+      raced++;
+      const hurry = h.inflight.find((m) => m.channel === 'data' && m.to === 0)!;
+      h.pass(hurry); // arrives before the token comes back to the leader
+      h.run();
+      for (const d of h.delivered) assert.deepEqual(d.map((x) => Buffer.from(x.payload).toString()), ['late'], `after ${hops} hops`);
+    }
+    assert.ok(raced > 0, 'the race was reproduced at least once');
+  });
+
   test('a message at the leader itself releases a held token without any packet', () => {
     const h = new Harness(2);
     h.install();
