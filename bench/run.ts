@@ -1,7 +1,7 @@
 // `npm run bench`: throughput and latency of our daemons, in the units of the C Spread 5.0.1
 // reference figures (daemon-protocol.md section 13). Daemons and clients run as separate
 // processes on loopback. Prints one JSON document with the figures and the settings.
-// Usage: npm run bench [-- --quick] [-- --only single|latency]
+// Usage: npm run bench [-- --quick] [-- --only single|three|kv]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
@@ -166,6 +166,17 @@ async function threeDaemons(): Promise<Record<string, unknown>> {
   return { throughput: rows, round_trip: latency };
 }
 
+/** The replicated KV store's figures: bench/kv.ts in a process of its own. */
+async function kvBench(): Promise<unknown> {
+  progress('replicated KV on 3 nodes over 3 daemons (bench/kv.ts)');
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'bench/kv.ts', ...(quick ? ['--quick'] : [])], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  proc.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+  const code = await new Promise<number | null>((resolve) => proc.once('exit', resolve));
+  if (code !== 0) throw new Error(`bench/kv.ts exited ${code}`);
+  return JSON.parse(out);
+}
+
 async function main(): Promise<void> {
   const report: Record<string, unknown> = {
     settings: {
@@ -177,6 +188,7 @@ async function main(): Promise<void> {
   };
   if (only === undefined || only === 'single') report.single_daemon = await singleDaemon();
   if (only === undefined || only === 'three') report.three_daemons = await threeDaemons();
+  if (only === undefined || only === 'kv') report.kv = await kvBench();
   process.stdout.write(JSON.stringify(report, null, 2) + '\n');
 }
 
