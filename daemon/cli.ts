@@ -30,9 +30,9 @@ async function main(): Promise<void> {
   const logger = openLogger(config, { silent: opts.log === 'n', format: opts.jsonLog === true ? 'json' : 'text' });
   for (const w of config.warnings) logger.log('CONFIGURATION', 'WARNING', w);
   logger.log('CONFIGURATION', 'INFO', `configuration ${file}: ${config.daemons.length} daemons in ${config.segments.length} segments; I am ${self.name} (${self.address}) on ${hostname()}`);
-  const node = new DaemonNode({ config, self, port: opts.port, log: logger });
-  await node.start();
   let stopping = false;
+  const node = new DaemonNode({ config, self, port: opts.port, log: logger, onTerminate: () => void stop('monitor terminate') });
+  await node.start();
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;

@@ -1,5 +1,6 @@
 // The daemon shell: binds the session layer, the group layer and an orderer to client sockets
 // (TCP and the Unix socket). It loops; it decides nothing.
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { chmod, unlink } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { randomInt } from 'node:crypto';
@@ -8,6 +9,8 @@ import type { DaemonSpec, SpreadConfig } from './config/model.ts';
 import { GroupTable, type RingId } from './groups/group-table.ts';
 import type { DaemonLog } from './logging.ts';
 import { RingDriver, type RingLogLevel } from './net/ring-driver.ts';
+import { ControlChannel, DAEMON_VERSION_TEXT } from './monitor/control-channel.ts';
+import type { StatusRecord } from './monitor/status.ts';
 import { LocalOrderer, type Orderer } from './orderer.ts';
 import { RingOrderer } from './ring-orderer.ts';
 import { type Session } from './session/session.ts';
@@ -25,6 +28,8 @@ export interface DaemonNodeOptions {
   readonly maxSessions?: number;
   readonly handshakeTimeoutMs?: number;
   readonly orderer?: Orderer;
+  /** Called when the monitor terminates this daemon; default: stop it. */
+  readonly onTerminate?: () => void;
 }
 
 /**
@@ -55,6 +60,9 @@ export class DaemonNode {
   private readonly servers: Server[] = [];
   private readonly sockets = new Set<Socket>();
   private boundPort = -1;
+  readonly control: ControlChannel;
+  /** A lone daemon has no ring driver: monitor packets come to this socket on its data port. */
+  private controlSocket: UdpSocket | undefined;
   private unixPath: string | undefined;
   readonly startedAt = Date.now();
 
@@ -86,6 +94,13 @@ export class DaemonNode {
     this.orderer =
       opts.orderer ??
       (this.ring !== undefined ? new RingOrderer(this.ring, (ids) => ids.map((id) => byId.get(id) ?? String(id))) : new LocalOrderer());
+    this.control = new ControlChannel(config, self, opts.log, {
+      status: () => this.statusRecord(),
+      send: (bytes, port, address) => (this.ring !== undefined ? this.ring.sendControl(bytes, port, address) : this.controlSocket?.send(bytes, port, address)),
+      setPartition: (cells) => this.ring?.setPartition(cells),
+      terminate: () => (opts.onTerminate ?? (() => void this.stop()))(),
+    });
+    this.ring?.onControl((bytes, from) => this.control.onDatagram(bytes, from));
     this.sessions = new SessionLayer({
       daemonName: self.name,
       daemonVersion: SPREAD_VERSION,
@@ -110,8 +125,48 @@ export class DaemonNode {
     return this.unixPath;
   }
 
+  /** The status record of the guide's Figure 2.9 (design 9.2). */
+  statusRecord(): StatusRecord {
+    const { config, self } = this.opts;
+    const r = this.ring?.status();
+    const name = (id: number): string => config.daemons.find((d) => d.id === id)?.name ?? String(id);
+    const members = r?.members ?? [self.id];
+    return {
+      daemon: self.name,
+      version: DAEMON_VERSION_TEXT,
+      state: r?.state ?? 'OP',
+      gstate: this.groups.state,
+      uptimeSec: Math.floor((Date.now() - this.startedAt) / 1000),
+      numProcs: members.length,
+      numSegments: new Set(members.map((id) => config.daemons.find((d) => d.id === id)?.segmentIndex)).size,
+      leader: name(r?.leader ?? self.id),
+      acceleratedRing: config.acceleratedRing,
+      tokenRounds: r?.tokenRounds ?? 0,
+      tokenHurry: r?.counters.tokenHurries ?? 0,
+      membershipChanges: r?.membershipChanges ?? 0,
+      packetsSent: r?.counters.packetsSent ?? 0,
+      packetsReceived: r?.counters.packetsReceived ?? 0,
+      retrans: r?.counters.retransmissions ?? 0,
+      uRetrans: 0,
+      sRetrans: 0,
+      bRetrans: r?.counters.retransmissions ?? 0,
+      myAru: r?.myAru ?? 0,
+      aru: r?.aru ?? 0,
+      highestSeq: r?.highestSeq ?? 0,
+      sessions: this.sessions.openSessionCount,
+      groups: this.groups.groupCount,
+      window: config.window,
+      personalWindow: config.personalWindow,
+      acceleratedWindow: config.acceleratedWindow,
+      messagesDelivered: this.sessions.counters.messagesDelivered,
+      packetsDelivered: r?.counters.messagesDelivered ?? this.sessions.counters.messagesDelivered,
+      droppedDatagrams: (r?.driver.dropped ?? 0) + this.control.refused,
+    };
+  }
+
   async start(): Promise<void> {
     if (this.ring !== undefined) await this.ring.start();
+    else await this.openControlSocket();
     const port = this.opts.port ?? this.opts.self.port;
     for (const host of clientAddresses(this.opts.self)) {
       const server = this.makeServer();
@@ -156,7 +211,25 @@ export class DaemonNode {
     socket.on('close', () => this.sessions.onClosed(s, 'socket closed'));
   }
 
+  private async openControlSocket(): Promise<void> {
+    const { self } = this.opts;
+    const s = createSocket({ type: self.address.includes(':') ? 'udp6' : 'udp4' });
+    s.on('message', (msg, rinfo) => this.control.onDatagram(msg, rinfo.address));
+    s.on('error', (err) => this.opts.log.log('STATUS', 'ERROR', `monitor socket: ${err.message}`));
+    const bound = await new Promise<boolean>((resolve) => {
+      // A port taken by another daemon only costs the monitor; the daemon runs on.
+      s.once('error', (err) => {
+        this.opts.log.log('STATUS', 'WARNING', `no monitor socket on ${self.address}:${self.port}: ${err.message}`);
+        resolve(false);
+      });
+      s.bind(self.port, self.address, () => resolve(true));
+    });
+    if (bound) this.controlSocket = s;
+  }
+
   async stop(): Promise<void> {
+    this.controlSocket?.close();
+    this.controlSocket = undefined;
     await this.orderer.stop();
     this.sessions.closeAll();
     for (const s of this.sockets) s.destroy();

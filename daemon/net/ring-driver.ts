@@ -11,6 +11,8 @@ import { isIPv6 } from 'node:net';
 import type { DaemonSpec, MembershipTimeouts, SpreadConfig } from '../config/model.ts';
 import { RingCore, screenDatagram } from '../ring/index.ts';
 import { formatRingId } from '../wire/types.ts';
+import { KIND_OFFSET } from '../wire/constants.ts';
+import { isControlKind } from '../wire/control.ts';
 import type {
   DeliveryThreshold,
   DownQueueName,
@@ -118,6 +120,7 @@ export class RingDriver {
   private readonly dataQueue = new DatagramQueue();
   private readonly tokenQueue = new DatagramQueue();
   private readonly deliverCallbacks: DeliverCallback[] = [];
+  private controlCallback: ((bytes: Buffer, fromAddress: string) => void) | undefined;
   private readonly tokenLostCallbacks: Array<() => void> = [];
   private readonly counters: RingDriverCounters = { datagramsIn: 0, datagramsOut: 0, dropped: 0, partitioned: 0, sendErrors: 0 };
   private dataSocket: dgram.Socket | undefined;
@@ -190,7 +193,14 @@ export class RingDriver {
       this.state = 'stopped';
       throw err;
     }
-    this.dataSocket.on('message', (msg, rinfo) => this.received('data', msg, rinfo.address));
+    this.dataSocket.on('message', (msg, rinfo) => {
+      // Monitor control packets share the data port (design 9.1); their rules live elsewhere.
+      if (this.controlCallback !== undefined && msg.length > KIND_OFFSET && isControlKind(msg[KIND_OFFSET]!)) {
+        this.controlCallback(msg, rinfo.address);
+        return;
+      }
+      this.received('data', msg, rinfo.address);
+    });
     this.tokenSocket.on('message', (msg, rinfo) => this.received('token', msg, rinfo.address));
     for (const s of [this.dataSocket, this.tokenSocket]) s.on('error', (err) => this.log('error', `socket error: ${err.message}`));
     for (const s of this.sendSockets.values()) {
@@ -253,6 +263,16 @@ export class RingDriver {
       return;
     }
     this.step(e);
+  }
+
+  /** Hands monitor control packets arriving on the data port to `cb`, with their source address. */
+  onControl(cb: (bytes: Buffer, fromAddress: string) => void): void {
+    this.controlCallback = cb;
+  }
+
+  /** Sends a monitor reply from the data port. */
+  sendControl(bytes: Uint8Array, port: number, address: string): void {
+    this.dataSocket?.send(bytes, port, address);
   }
 
   /** Registers a delivery callback (messages and configuration changes); returns a function that removes it. */

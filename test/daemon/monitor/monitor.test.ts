@@ -1,0 +1,72 @@
+// The monitor against real daemons: status records that follow the traffic, a partition sent by
+// the monitor that splits the ring and a cancel that heals it, and commands refused when
+// DangerousMonitor is off.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { AGREED_MESS } from '../../../client/wire/index.ts';
+import { parseConfig } from '../../../daemon/config/index.ts';
+import { MonitorClient } from '../../../daemon/monitor/monitor-client.ts';
+import { FAST_TIMEOUTS, startTestDaemons, threeDaemonConfig, waitForRing } from '../../support/daemon.ts';
+import { rawConnect, rawJoin, rawMulticast, rawReceive } from '../../support/raw-client.ts';
+
+async function withMonitor<T>(text: string, f: (m: MonitorClient, config: ReturnType<typeof parseConfig>) => Promise<T>): Promise<T> {
+  const config = parseConfig(text, '<test>');
+  const m = new MonitorClient(config, config.daemons[0]!);
+  await m.open();
+  try {
+    return await f(m, config);
+  } finally {
+    m.close();
+  }
+}
+
+test('status follows traffic; a monitor partition splits the ring and a cancel heals it', async () => {
+  const text = threeDaemonConfig(32510, ...FAST_TIMEOUTS, 'DangerousMonitor = true');
+  const daemons = await startTestDaemons(text, ['d1', 'd2', 'd3']);
+  try {
+    await waitForRing(daemons, 3);
+    await withMonitor(text, async (mon, config) => {
+      const before = await mon.status(config.daemons);
+      assert.deepEqual([...before.keys()].sort(), ['d1', 'd2', 'd3']);
+      assert.equal(before.get('d2')!.numProcs, 3);
+      assert.equal(before.get('d2')!.state, 'OP');
+      const s = await rawConnect({ port: daemons[0]!.tcpPort, host: '127.0.0.1' }, 'st', false);
+      rawJoin(s, 'st');
+      for (let i = 0; i < 50; i++) rawMulticast(s, AGREED_MESS, ['st'], Buffer.from(`m${i}`));
+      for (let i = 0; i < 50; i++) await rawReceive(s);
+      const after = await mon.status(config.daemons);
+      assert.ok(after.get('d1')!.messagesDelivered >= before.get('d1')!.messagesDelivered + 50, 'delivered count grew by what was sent');
+      assert.ok(after.get('d1')!.highestSeq > before.get('d1')!.highestSeq);
+      assert.equal(after.get('d1')!.sessions, 1);
+      const acks = await mon.command(config.daemons, { kind: 'partition', cells: [0, 0, 1], replyPort: mon.replyPort, wantAck: true });
+      assert.deepEqual([...acks.values()].map((a) => a.accepted), [true, true, true]);
+      await waitForRing(daemons.slice(0, 2), 2);
+      const split = await mon.status(config.daemons);
+      assert.equal(split.get('d3')?.numProcs, 1);
+      await mon.command(config.daemons, { kind: 'partition', cells: [0, 0, 0], replyPort: mon.replyPort, wantAck: true });
+      await waitForRing(daemons, 3, 20_000);
+      s.client.close();
+    });
+  } finally {
+    await Promise.all(daemons.map((d) => d.stop()));
+  }
+});
+
+test('with DangerousMonitor off the daemon refuses partition and flow control, and says so', async () => {
+  const text = threeDaemonConfig(32520, ...FAST_TIMEOUTS);
+  const daemons = await startTestDaemons(text, ['d1', 'd2', 'd3']);
+  try {
+    await waitForRing(daemons, 3);
+    await withMonitor(text, async (mon, config) => {
+      const acks = await mon.command(config.daemons, { kind: 'partition', cells: [0, 0, 1], replyPort: mon.replyPort, wantAck: true });
+      assert.equal(acks.size, 3);
+      for (const a of acks.values()) assert.deepEqual(a, { accepted: false, reason: 'DangerousMonitor is off' });
+      const fc = await mon.command(config.daemons, { kind: 'flowControl', window: 100, perDaemon: [[10, 5], [10, 5], [10, 5]], replyPort: mon.replyPort, wantAck: true });
+      for (const a of fc.values()) assert.equal(a.accepted, false);
+      const st = await mon.status(config.daemons);
+      assert.equal(st.get('d1')!.numProcs, 3, 'nothing changed');
+    });
+  } finally {
+    await Promise.all(daemons.map((d) => d.stop()));
+  }
+});
