@@ -76,6 +76,9 @@ async function handshake(s: Socket, name: string): Promise<string> {
   return pg;
 }
 
+/** Own messages in flight at most, for one sender (spflooder keeps a bounded number too). */
+const WINDOW_MAX = 400;
+
 async function main(): Promise<void> {
   const args = parseArgs();
   const sock = await open(args.target);
@@ -111,13 +114,16 @@ async function main(): Promise<void> {
   let resolveDone!: () => void;
   const done = new Promise<void>((r) => (resolveDone = r));
   let wakeSender: (() => void) | undefined;
+  let sentSoFar = 0;
+  let refillAt = 0;
   const body = Buffer.alloc(args.size, 0x61);
   if (args.mode === 'flood') {
     onData = (_frame, sender) => {
       received++;
       if (sender === me) {
         receivedOwn++;
-        wakeSender?.();
+        // refill in batches: one write (and one daemon read) per half window, not per message
+        if (wakeSender !== undefined && sentSoFar - receivedOwn <= refillAt) wakeSender();
       }
       if (received === expected) resolveDone();
     };
@@ -172,7 +178,8 @@ async function main(): Promise<void> {
     let sent = 0;
     // Keep a bounded number of own messages in flight, as spflooder does, so that what all
     // senders have in flight together stays well below the daemon's MaxSessionMessages.
-    const window = Math.max(10, Math.min(400, Math.floor(2_000_000 / (args.size + 100) / args.senders)));
+    const window = Math.max(10, Math.min(WINDOW_MAX, Math.floor(2_000_000 / (args.size + 100) / args.senders)));
+    refillAt = Math.floor(window / 2);
     while (sent < args.count) {
       sock.cork();
       while (sent < args.count && sent - receivedOwn < window) {
@@ -180,8 +187,9 @@ async function main(): Promise<void> {
         sock.write(body);
         sent++;
       }
+      sentSoFar = sent;
       sock.uncork();
-      if (sent - receivedOwn >= args.count || sent - receivedOwn >= window)
+      if (sent - receivedOwn > refillAt)
         await new Promise<void>((r) => (wakeSender = r));
       wakeSender = undefined;
       if (sock.writableNeedDrain) await new Promise<void>((r) => sock.once('drain', () => r()));

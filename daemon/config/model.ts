@@ -92,6 +92,8 @@ export interface SpreadConfig {
   readonly personalWindow: number;
   readonly acceleratedRing: boolean;
   readonly acceleratedWindow: number;
+  /** Largest ring datagram in bytes (PacketSize, `auto` resolved: see LOOPBACK_DATAGRAM_BYTES). */
+  readonly packetSize: number;
   readonly wideAreaNetwork: boolean;
   readonly timeouts: MembershipTimeouts;
   readonly excludeSegAddrsFromHash: boolean;

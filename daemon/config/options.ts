@@ -1,5 +1,6 @@
 // The options of spread.conf (design 2.3): names, value syntax, defaults and checks.
 import { DEFAULT_MAX_SESSION_MESSAGES } from '../../client/wire/constants.ts';
+import { MAX_DATAGRAM_BYTES, MAX_UDP_PAYLOAD_BYTES } from '../wire/constants.ts';
 import type { IpFamily } from './address.ts';
 import type { Cursor } from './cursor.ts';
 import {
@@ -40,6 +41,8 @@ export const OPTION_NAMES = [
   'IgnoreMulticastJoinErrors',
   // Extension (design 5.9): which default timeout set applies when no timeout is configured.
   'TimeoutDefaults',
+  // Extension: the largest ring datagram (auto: 16 KB when every daemon is on loopback, else 1472).
+  'PacketSize',
 ] as const;
 export type OptionName = (typeof OPTION_NAMES)[number];
 
@@ -109,6 +112,7 @@ export interface OptionValues {
   wideAreaNetwork: boolean | undefined;
   timeouts: Partial<Record<keyof MembershipTimeouts, number>>;
   timeoutDefaults: TimeoutSetName;
+  packetSize: number | 'auto';
   excludeSegAddrsFromHash: boolean;
   ignoreMulticastJoinErrors: boolean;
   /** Where each option was last given, for messages. */
@@ -140,6 +144,7 @@ export function defaultOptionValues(): OptionValues {
     wideAreaNetwork: undefined,
     timeouts: {},
     timeoutDefaults: 'guide',
+    packetSize: 'auto',
     excludeSegAddrsFromHash: false,
     ignoreMulticastJoinErrors: false,
     given: new Map(),
@@ -178,11 +183,21 @@ function readBool(cur: Cursor, opt: Token): boolean {
 }
 
 function readInt(cur: Cursor, opt: Token, min: number, max = MAX_CONFIG_NUMBER): number {
-  const t = readValue(cur, opt, 'a number');
+  return intValue(cur, opt, readValue(cur, opt, 'a number'), min, max);
+}
+
+function intValue(cur: Cursor, opt: Token, t: Token, min: number, max: number): number {
   if (!/^\d+$/.test(t.text)) cur.expected(`a whole number after '${opt.text} ='`, t);
   const n = Number(t.text);
   if (n < min || n > max) cur.fail(t, `${opt.text} must be between ${min} and ${max}, found ${t.text}`);
   return n;
+}
+
+/** `auto` or a datagram size in bytes, from Spread's 1472 up to the largest UDP/IPv4 payload. */
+function readPacketSize(cur: Cursor, opt: Token): number | 'auto' {
+  const t = readValue(cur, opt, 'auto or a number');
+  if (t.text.toLowerCase() === 'auto') return 'auto';
+  return intValue(cur, opt, t, MAX_DATAGRAM_BYTES, MAX_UDP_PAYLOAD_BYTES);
 }
 
 function readNonEmpty(cur: Cursor, opt: Token, what: string, maxLength = 4096): string {
@@ -345,6 +360,9 @@ export function parseOption(cur: Cursor, opt: Token, name: OptionName, v: Option
       return;
     case 'TimeoutDefaults':
       v.timeoutDefaults = readChoice(cur, opt, ['guide', 'spread5'] as const);
+      return;
+    case 'PacketSize':
+      v.packetSize = readPacketSize(cur, opt);
       return;
     default:
       // The nine timeouts were handled above.

@@ -3,7 +3,9 @@
 import { isKeyword, Cursor } from './cursor.ts';
 import { configHash } from './ids.ts';
 import { DEFAULT_TIMESTAMP_FORMAT, MAX_SEGMENTS } from './limits.ts';
-import type { MembershipTimeouts, SpreadConfig } from './model.ts';
+import { LOOPBACK_DATAGRAM_BYTES, MAX_DATAGRAM_BYTES } from '../wire/constants.ts';
+import { isLoopback, parseIpLiteral } from './address.ts';
+import type { DaemonSpec, MembershipTimeouts, SpreadConfig } from './model.ts';
 import {
   defaultOptionValues,
   optionName,
@@ -114,6 +116,7 @@ function assemble(
     personalWindow: v.personalWindow,
     acceleratedRing,
     acceleratedWindow: v.acceleratedWindow,
+    packetSize: v.packetSize === 'auto' ? autoPacketSize(reg.daemons) : v.packetSize,
     wideAreaNetwork,
     timeouts,
     excludeSegAddrsFromHash: v.excludeSegAddrsFromHash,
@@ -177,4 +180,13 @@ function unknownOptionMessage(t: Token): string {
   return (
     `unknown option ${describeToken(t)}${hint}; expected 'Spread_Segment' or one of: ${OPTION_NAMES.join(', ')}`
   );
+}
+
+/** `PacketSize = auto`: loopback-sized datagrams when every daemon is on this host, else one Ethernet MTU. */
+function autoPacketSize(daemons: ReadonlyArray<DaemonSpec>): number {
+  const onLoopback = daemons.every((d) => {
+    const ip = parseIpLiteral(d.address);
+    return ip !== undefined && isLoopback(ip);
+  });
+  return onLoopback ? LOOPBACK_DATAGRAM_BYTES : MAX_DATAGRAM_BYTES;
 }

@@ -1,7 +1,7 @@
 // The down queue: client messages waiting for the token (design 3.7). The head message may be
 // partly sent; `nextFragment` says which fragment goes next.
 import { view } from '../wire/bytes.ts';
-import { MAX_FRAGMENTS, PACKET_BODY_BYTES } from '../wire/constants.ts';
+import { MAX_FRAGMENTS } from '../wire/constants.ts';
 import type { RingMessage } from './types.ts';
 
 export interface QueuedMessage {
@@ -10,16 +10,16 @@ export interface QueuedMessage {
   nextFragment: number;
 }
 
-/** Fragments of a message of `length` bytes (1..MAX_FRAGMENTS). */
-export function fragmentCount(length: number): number {
-  return Math.max(1, Math.ceil(length / PACKET_BODY_BYTES));
+/** Fragments of a message of `length` bytes in packets of `bodyBytes` (1..MAX_FRAGMENTS). */
+export function fragmentCount(length: number, bodyBytes: number): number {
+  return Math.max(1, Math.ceil(length / bodyBytes));
 }
 
 /** Bytes of fragment `i` (0-based) of a payload: a view, not a copy. */
-export function fragmentOf(payload: Uint8Array, i: number): Uint8Array {
-  if (payload.length <= PACKET_BODY_BYTES) return payload;
-  const start = i * PACKET_BODY_BYTES;
-  return view(payload, start, Math.min(start + PACKET_BODY_BYTES, payload.length));
+export function fragmentOf(payload: Uint8Array, i: number, bodyBytes: number): Uint8Array {
+  if (payload.length <= bodyBytes) return payload;
+  const start = i * bodyBytes;
+  return view(payload, start, Math.min(start + bodyBytes, payload.length));
 }
 
 /** A FIFO over an array with a moving head, so that shift is O(1). */
@@ -27,12 +27,15 @@ export class DownQueue {
   private items: QueuedMessage[] = [];
   private head = 0;
 
+  /** `bodyBytes`: the ring's packet body size, which decides how messages are cut. */
+  constructor(readonly bodyBytes: number) {}
+
   get length(): number {
     return this.items.length - this.head;
   }
 
   push(message: RingMessage): void {
-    const fragments = fragmentCount(message.payload.length);
+    const fragments = fragmentCount(message.payload.length, this.bodyBytes);
     if (fragments > MAX_FRAGMENTS) throw new RangeError(`${fragments} fragments`);
     this.items.push({ message, fragments, nextFragment: 0 });
   }

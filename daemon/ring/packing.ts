@@ -1,6 +1,6 @@
 // Cutting the down queue into packets and sending them (design 3.7, Send_new_packets), and the
 // Accelerated Ring's post-token queue (3.12, Prot_queue_bcast / Prot_flush_bcast).
-import { DATA_HEADER_BYTES, PACKET_BODY_BYTES } from '../wire/constants.ts';
+import { DATA_HEADER_BYTES } from '../wire/constants.ts';
 import { encodeDataPacket, packableTogether, packedCost, TOKEN_ROUND_OFFSET, type PackedMessage } from '../wire/data-packet.ts';
 import { view, writeU32 } from '../wire/bytes.ts';
 import type { DataPacket } from '../wire/types.ts';
@@ -22,7 +22,7 @@ export function sendNewPackets(s: RingState, out: RingAction[], allowed: number)
     const head = queue.peek();
     if (head === undefined) break;
     const service = head.message.service;
-    const first = fragmentOf(head.message.payload, head.nextFragment);
+    const first = fragmentOf(head.message.payload, head.nextFragment, params.packetBodyBytes);
     head.nextFragment++;
     const ended = head.nextFragment === head.fragments;
     const firstFragmentIndex = ended ? -head.fragments : head.nextFragment;
@@ -34,7 +34,7 @@ export function sendNewPackets(s: RingState, out: RingAction[], allowed: number)
         const next = queue.peek();
         if (next === undefined || next.fragments !== 1 || !packableTogether(service, next.message.service)) break;
         const cost = packedCost(bodyLength, next.message.payload.length);
-        if (bodyLength + cost > PACKET_BODY_BYTES) break;
+        if (bodyLength + cost > params.packetBodyBytes) break;
         (packed ??= []).push(next.message);
         bodyLength += cost;
         queue.shift();

@@ -1,5 +1,6 @@
 // What the ring core needs from the configuration, read once (the config is an immutable value).
 import type { MembershipTimeouts, SpreadConfig } from '../config/model.ts';
+import { DATA_HEADER_BYTES } from '../wire/constants.ts';
 import { MAX_WRAP_SEQUENCE_VALUE } from './constants.ts';
 import type { DeliveryThreshold } from './types.ts';
 
@@ -19,6 +20,8 @@ export interface RingParams {
   readonly personalWindow: number;
   readonly acceleratedRing: boolean;
   readonly acceleratedWindow: number;
+  /** Largest packet body this daemon sends: the configured PacketSize less the data header. */
+  readonly packetBodyBytes: number;
   readonly wideAreaNetwork: boolean;
   readonly tokenTimeoutMs: number;
   readonly hurryTimeoutMs: number;
@@ -48,6 +51,8 @@ export interface RingParamOverrides {
   readonly seqWrapLimit?: number;
   readonly clock?: () => number;
   readonly installThreshold?: DeliveryThreshold;
+  /** Replaces the configuration's PacketSize (datagram bytes). */
+  readonly packetSize?: number;
   /** Replaces the configuration's timeouts (tests scale them). */
   readonly timeouts?: MembershipTimeouts;
 }
@@ -75,6 +80,7 @@ export function ringParamsFromConfig(config: SpreadConfig, selfId: number, overr
     personalWindow: config.personalWindow,
     acceleratedRing: config.acceleratedRing,
     acceleratedWindow: Math.min(config.acceleratedWindow, config.personalWindow),
+    packetBodyBytes: (overrides.packetSize ?? config.packetSize) - DATA_HEADER_BYTES,
     wideAreaNetwork: config.wideAreaNetwork,
     tokenTimeoutMs: timeouts.tokenMs,
     hurryTimeoutMs: timeouts.hurryMs,

@@ -99,7 +99,8 @@ export interface FixedActions {
 }
 
 export interface RingState {
-  readonly params: RingParams;
+  /** Replaced whole by RingCore.setFlowControl (monitor flow control, design 4); read per visit. */
+  params: RingParams;
   readonly fixed: FixedActions;
 
   // Membership-owned.
@@ -261,8 +262,8 @@ export function createRingState(params: RingParams): RingState {
     tokenHeld: false,
     tokenFirst: false,
     store: new Map(),
-    downQueue: new DownQueue(),
-    groupsQueue: new DownQueue(),
+    downQueue: new DownQueue(params.packetBodyBytes),
+    groupsQueue: new DownQueue(params.packetBodyBytes),
     usingGroupsQueue: false,
     deliveryConfig: { id: ringId, transitional: false },
     upQueues: new Map(),

@@ -31,11 +31,21 @@ export const KIND_OFFSET = 1;
 export const CONFIG_HASH_OFFSET = 4;
 export const TRANSMITTER_OFFSET = 8;
 
-/** Largest datagram we send (Spread's MAX_PACKET_SIZE: one Ethernet MTU of UDP payload). */
+/** Spread's MAX_PACKET_SIZE: one Ethernet MTU of UDP payload; our default datagram off loopback. */
 export const MAX_DATAGRAM_BYTES = 1472;
+/**
+ * The datagram size `PacketSize = auto` picks when every daemon is on loopback (MTU 64 KB): a
+ * 10 KB message fits in one packet and a visit moves 11 times the bytes for the same per-datagram
+ * cost, while Window packets still fit the 4 MB socket buffers the driver asks for.
+ */
+export const LOOPBACK_DATAGRAM_BYTES = 16_384;
+/** Largest UDP payload over IPv4: the upper bound of `PacketSize` and of what a receiver accepts. */
+export const MAX_UDP_PAYLOAD_BYTES = 65_507;
 export const DATA_HEADER_BYTES = 40;
-/** Largest packet body, and so the largest fragment (Spread's sizeof(packet_body)). */
+/** Packet body at the default size (Spread's sizeof(packet_body)); the ring's own size is a parameter. */
 export const PACKET_BODY_BYTES = MAX_DATAGRAM_BYTES - DATA_HEADER_BYTES;
+/** The largest body any daemon may send (PacketSize at its maximum). */
+export const MAX_PACKET_BODY_BYTES = MAX_UDP_PAYLOAD_BYTES - DATA_HEADER_BYTES;
 /** Header of each fragment packed after the first one: service u8, reserved u8, length u16. */
 export const FRAGMENT_HEADER_BYTES = 4;
 

@@ -13,7 +13,7 @@ import {
   DatagramKind,
   FRAGMENT_HEADER_BYTES,
   MAX_FRAGMENTS,
-  PACKET_BODY_BYTES,
+  MAX_PACKET_BODY_BYTES,
   TRANSMITTER_OFFSET,
   WIRE_VERSION,
 } from './constants.ts';
@@ -79,7 +79,7 @@ export interface PackedMessage {
 
 /**
  * Builds one data packet: the first fragment and the whole messages packed behind it. The caller
- * has checked that everything fits in PACKET_BODY_BYTES (see packedCost).
+ * has checked that everything fits in its packet body size (see packedCost).
  */
 export function encodeDataPacket(
   h: DataHeaderFields,
@@ -88,7 +88,7 @@ export function encodeDataPacket(
 ): Buffer {
   let bodyLength = first.length;
   for (const m of packed) bodyLength += packedCost(bodyLength, m.payload.length);
-  if (bodyLength > PACKET_BODY_BYTES) throw new RangeError(`packet body of ${bodyLength} bytes`);
+  if (bodyLength > MAX_PACKET_BODY_BYTES) throw new RangeError(`packet body of ${bodyLength} bytes`);
   // From Node's shared pool: much cheaper than a zeroed buffer of its own; padding is zeroed below.
   const buf = Buffer.allocUnsafe(DATA_HEADER_BYTES + bodyLength);
   buf[0] = WIRE_VERSION;
@@ -134,7 +134,7 @@ export function decodeDataPacket(bytes: Uint8Array): DataPacket | string {
   if (bodyLength !== bytes.length - DATA_HEADER_BYTES) {
     return `body length ${bodyLength} but ${bytes.length - DATA_HEADER_BYTES} bytes follow the header`;
   }
-  if (bodyLength > PACKET_BODY_BYTES) return `body of ${bodyLength} bytes`;
+  if (bodyLength > MAX_PACKET_BODY_BYTES) return `body of ${bodyLength} bytes`;
   if (readU16(bytes, 38) !== 0) return 'reserved header bytes not zero';
   const index = readI16(bytes, 32);
   if (index === 0 || index > MAX_FRAGMENTS - 1 || index < -MAX_FRAGMENTS) return `fragment index ${index}`;

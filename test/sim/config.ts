@@ -1,5 +1,6 @@
 // Builds SpreadConfig values for ring tests and the simulator, without the parser.
 import type { DaemonSpec, MembershipTimeouts, SpreadConfig } from '../../daemon/config/model.ts';
+import { MAX_DATAGRAM_BYTES } from '../../daemon/wire/constants.ts';
 
 export interface TestConfigOptions {
   /** Number of daemons (one segment), named d1..dN on 127.0.0.1..N. */
@@ -9,6 +10,8 @@ export interface TestConfigOptions {
   readonly personalWindow?: number;
   readonly acceleratedRing?: boolean;
   readonly acceleratedWindow?: number;
+  /** Datagram bytes (default: Spread's 1472). */
+  readonly packetSize?: number;
   readonly tokenMs?: number;
   readonly hurryMs?: number;
   readonly configHash?: number;
@@ -71,6 +74,8 @@ export function testConfig(o: TestConfigOptions): SpreadConfig {
     personalWindow,
     acceleratedRing: o.acceleratedRing ?? false,
     acceleratedWindow: Math.min(o.acceleratedWindow ?? 15, personalWindow),
+    // Spread's own datagram size, so that fragmentation and packing are exercised as in C Spread
+    packetSize: o.packetSize ?? MAX_DATAGRAM_BYTES,
     wideAreaNetwork: false,
     timeouts,
     excludeSegAddrsFromHash: false,

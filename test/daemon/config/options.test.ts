@@ -6,6 +6,7 @@ import {
   OPTION_NAMES,
   SPREAD5_TIMEOUTS,
 } from '../../../daemon/config/index.ts';
+import { parseConfig } from '../../../daemon/config/index.ts';
 import { configErrorOf, SEGMENT, withOptions } from './helpers.ts';
 
 /** The option line is line 1, so errors about its value are on line 1. */
@@ -308,6 +309,7 @@ describe('other options', () => {
       ExcludeSegAddrsFromHash: 'false',
       IgnoreMulticastJoinErrors: 'true',
       TimeoutDefaults: 'guide',
+      PacketSize: 'auto',
       TokenTimeout: '5000',
       HurryTimeout: '2000',
       AliveTimeout: '1000',
@@ -322,5 +324,23 @@ describe('other options', () => {
     const c = withOptions(OPTION_NAMES.map((n) => `${n} = ${sample[n]}`).join('\n'));
     assert.equal(c.ignoreMulticastJoinErrors, true);
     assert.deepEqual(c.timeouts, GUIDE_TIMEOUTS.local);
+  });
+});
+
+describe('PacketSize (extension: the ring datagram size)', () => {
+  const hosts = (a: string, b: string): string => `Spread_Segment 127.255.255.255:4803 {\n  a ${a}\n  b ${b}\n}\n`;
+
+  test('auto: 16 KB datagrams when every daemon is on loopback, one Ethernet MTU otherwise', () => {
+    assert.equal(parseConfig(hosts('127.0.0.1', '127.0.0.2'), 't').packetSize, 16384);
+    assert.equal(parseConfig(`PacketSize = auto\n${hosts('127.0.0.1', '127.0.0.2')}`, 't').packetSize, 16384);
+    assert.equal(parseConfig(hosts('127.0.0.1', '10.0.0.2'), 't').packetSize, 1472);
+  });
+
+  test('a number is taken as given, within 1472..65507', () => {
+    assert.equal(parseConfig(`PacketSize = 1472\n${hosts('127.0.0.1', '127.0.0.2')}`, 't').packetSize, 1472);
+    assert.equal(parseConfig(`PacketSize = 9000\n${hosts('10.0.0.1', '10.0.0.2')}`, 't').packetSize, 9000);
+    rejects('PacketSize = 1000', /between 1472 and 65507/);
+    rejects('PacketSize = 70000', /between 1472 and 65507/);
+    rejects('PacketSize = big', /whole number/);
   });
 });

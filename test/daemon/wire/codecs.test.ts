@@ -10,7 +10,7 @@ import {
   MAX_TOKEN_BYTES,
   NO_DAEMON,
   NO_SEGMENT,
-  PACKET_BODY_BYTES,
+  MAX_PACKET_BODY_BYTES,
   decodeDataPacket,
   decodeHurry,
   decodeToken,
@@ -83,13 +83,13 @@ describe('data packet', () => {
     );
   });
 
-  test('a full body of 1432 bytes is accepted, one more byte is not', () => {
+  test('the largest body (PacketSize 65507) is accepted, one more byte is not', () => {
     const h = { service: 'SAFE' as const, configHash: 1, transmitter: 2, originator: 2, ringId: { procId: 2, time: 1 }, seq: 1, tokenRound: 0, firstFragmentIndex: 1 };
-    const full = encodeDataPacket(h, new Uint8Array(PACKET_BODY_BYTES));
+    const full = encodeDataPacket(h, new Uint8Array(MAX_PACKET_BODY_BYTES));
     assert.ok(typeof decodeDataPacket(full) !== 'string');
-    assert.throws(() => encodeDataPacket(h, new Uint8Array(PACKET_BODY_BYTES + 1)));
+    assert.throws(() => encodeDataPacket(h, new Uint8Array(MAX_PACKET_BODY_BYTES + 1)));
     const over = Buffer.concat([full, Buffer.alloc(1)]);
-    over.writeUInt16BE(PACKET_BODY_BYTES + 1, 36);
+    over.writeUInt16BE(MAX_PACKET_BODY_BYTES + 1, 36);
     assert.match(String(decodeDataPacket(over)), /body/);
   });
 
@@ -200,7 +200,7 @@ describe('garbage', () => {
         const h = decodeHurry(bytes);
         if (typeof t !== 'string') assert.deepEqual(encodeToken(t), Buffer.from(bytes));
         if (typeof h !== 'string') assert.deepEqual(encodeHurry(h), Buffer.from(bytes));
-        if (typeof p !== 'string') assert.ok(p.body.length <= PACKET_BODY_BYTES);
+        if (typeof p !== 'string') assert.ok(p.body.length <= MAX_PACKET_BODY_BYTES);
       }),
       { numRuns: 2000 },
     );
