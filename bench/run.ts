@@ -1,7 +1,7 @@
 // `npm run bench`: throughput and latency of our daemons, in the units of the C Spread 5.0.1
 // reference figures (daemon-protocol.md section 13). Daemons and clients run as separate
 // processes on loopback. Prints one JSON document with the figures and the settings.
-// Usage: npm run bench [-- --quick] [-- --only single|three|membership|kv]
+// Usage: npm run bench [-- --quick] [-- --only single|three|membership|kv|priority]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
@@ -10,6 +10,7 @@ import { createInterface } from 'node:readline';
 import { threeDaemonConfig } from '../test/support/daemon.ts';
 import { progress } from './progress.ts';
 import { membershipTimes } from './membership.ts';
+import { priorityTimes } from './priority.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const quick = process.argv.includes('--quick');
@@ -188,6 +189,7 @@ async function main(): Promise<void> {
   if (only === undefined || only === 'three') report.three_daemons = await threeDaemons();
   if (only === undefined || only === 'membership') report.membership_change = await membershipTimes();
   if (only === undefined || only === 'kv') report.kv = await kvBench();
+  if (only === undefined || only === 'priority') report.view_change_under_flood = await priorityTimes(quick);
   process.stdout.write(JSON.stringify(report, null, 2) + '\n');
 }
 

@@ -101,6 +101,7 @@ export class DaemonNode {
       terminate: () => (opts.onTerminate ?? (() => void this.stop()))(),
     });
     this.ring?.onControl((bytes, from) => this.control.onDatagram(bytes, from));
+    if (config.eventPriorities) this.ring?.onMembership((running) => this.sessions.setMembershipRunning(running));
     this.sessions = new SessionLayer({
       daemonName: self.name,
       daemonVersion: SPREAD_VERSION,

@@ -66,6 +66,23 @@ export interface MembershipTimeouts {
   readonly lookupMs: number;
 }
 
+/** The opt-in TLS client listener (TlsPort and friends): the same session protocol inside TLS. */
+export interface TlsListenerSpec {
+  readonly port: number;
+  /** PEM files, read when the daemon starts. */
+  readonly certificateFile: string;
+  readonly keyFile: string;
+  /** CA bundle client certificates must chain to; undefined: no client certificate is asked for. */
+  readonly caFile: string | undefined;
+  readonly requireClientCertificate: boolean;
+}
+
+/** The key daemons sign their datagrams with: DaemonKey's text, or DaemonKeyFile read at start. */
+export type DaemonKeySpec = { readonly text: string } | { readonly file: string };
+
+/** Bytes of the HMAC-SHA256 tag (truncated) appended to every daemon datagram when a key is set. */
+export const DAEMON_KEY_TAG_BYTES = 16;
+
 export interface SpreadConfig {
   /** The file it came from (or '<text>'). */
   readonly source: string;
@@ -86,14 +103,29 @@ export interface SpreadConfig {
   readonly daemonGroup: string;
   readonly requiredAuthMethods: ReadonlyArray<string>;
   readonly allowedAuthMethods: ReadonlyArray<string>;
+  /** PERMIT, or IP: only clients whose address is on the access list. */
   readonly accessControlPolicy: string;
+  /** AccessIpFile: the allow-list of the IP method and policy (undefined: ./spread.access_ip, else /etc/). */
+  readonly accessIpFile?: string;
+  /** The TLS client listener, when TlsPort is set. */
+  readonly tls?: TlsListenerSpec;
+  /** DaemonKey or DaemonKeyFile: daemon datagrams are signed and checked (ring driver). */
+  readonly daemonKey?: DaemonKeySpec;
   readonly maxSessionMessages: number;
   readonly window: number;
   readonly personalWindow: number;
   readonly acceleratedRing: boolean;
   readonly acceleratedWindow: number;
-  /** Largest ring datagram in bytes (PacketSize, `auto` resolved: see LOOPBACK_DATAGRAM_BYTES). */
+  /**
+   * Largest ring datagram in bytes (PacketSize, `auto` resolved: see LOOPBACK_DATAGRAM_BYTES),
+   * less DAEMON_KEY_TAG_BYTES when a daemon key is set, so the signed datagram still fits.
+   */
   readonly packetSize: number;
+  /**
+   * While the membership algorithm runs, client connections and client traffic wait and daemon
+   * traffic goes first (the event priorities of guide 5.1). Default true.
+   */
+  readonly eventPriorities: boolean;
   readonly wideAreaNetwork: boolean;
   readonly timeouts: MembershipTimeouts;
   readonly excludeSegAddrsFromHash: boolean;

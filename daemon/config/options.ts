@@ -29,6 +29,15 @@ export const OPTION_NAMES = [
   'RequiredAuthMethods',
   'AllowedAuthMethods',
   'AccessControlPolicy',
+  // Extensions (issue 9): the IP allow-list, the TLS client listener, the daemon datagram key.
+  'AccessIpFile',
+  'TlsPort',
+  'TlsCertificate',
+  'TlsKey',
+  'TlsCA',
+  'TlsRequireClientCertificate',
+  'DaemonKey',
+  'DaemonKeyFile',
   'MaxSessionMessages',
   'ActiveIPVersion',
   'Window',
@@ -43,6 +52,8 @@ export const OPTION_NAMES = [
   'TimeoutDefaults',
   // Extension: the largest ring datagram (auto: 16 KB when every daemon is on loopback, else 1472).
   'PacketSize',
+  // Extension: false turns off the event priorities of guide 5.1 (client events wait during membership).
+  'EventPriorities',
 ] as const;
 export type OptionName = (typeof OPTION_NAMES)[number];
 
@@ -51,9 +62,6 @@ export const OPTIONS_NOT_YET_IMPLEMENTED: ReadonlySet<OptionName> = new Set<Opti
   'RuntimeDir',
   'DaemonUser',
   'DaemonGroup',
-  'RequiredAuthMethods',
-  'AllowedAuthMethods',
-  'AccessControlPolicy',
 ]);
 
 const BY_LOWER_NAME = new Map<string, OptionName>(OPTION_NAMES.map((n) => [n.toLowerCase(), n]));
@@ -65,7 +73,7 @@ export function optionName(word: string): OptionName | undefined {
 
 export const DEBUG_FLAG_WORDS: ReadonlyArray<string> = [...DEBUG_CATEGORIES, 'ALL', 'NONE'];
 export const AUTH_METHODS: ReadonlyArray<string> = ['NULL', 'IP'];
-export const ACCESS_CONTROL_POLICIES: ReadonlyArray<string> = ['PERMIT'];
+export const ACCESS_CONTROL_POLICIES: ReadonlyArray<string> = ['PERMIT', 'IP'];
 
 const PRIORITIES: ReadonlyMap<string, EventPriority> = new Map<string, EventPriority>([
   ['pdebug', 'pDEBUG'],
@@ -103,6 +111,14 @@ export interface OptionValues {
   requiredAuthMethods: string[];
   allowedAuthMethods: string[];
   accessControlPolicy: string;
+  accessIpFile: string | undefined;
+  tlsPort: number | undefined;
+  tlsCertificate: string | undefined;
+  tlsKey: string | undefined;
+  tlsCA: string | undefined;
+  tlsRequireClientCertificate: boolean;
+  daemonKey: string | undefined;
+  daemonKeyFile: string | undefined;
   maxSessionMessages: number;
   activeIpVersion: IpFamily | undefined;
   window: number;
@@ -113,6 +129,7 @@ export interface OptionValues {
   timeouts: Partial<Record<keyof MembershipTimeouts, number>>;
   timeoutDefaults: TimeoutSetName;
   packetSize: number | 'auto';
+  eventPriorities: boolean;
   excludeSegAddrsFromHash: boolean;
   ignoreMulticastJoinErrors: boolean;
   /** Where each option was last given, for messages. */
@@ -135,6 +152,14 @@ export function defaultOptionValues(): OptionValues {
     requiredAuthMethods: [],
     allowedAuthMethods: ['NULL'],
     accessControlPolicy: 'PERMIT',
+    accessIpFile: undefined,
+    tlsPort: undefined,
+    tlsCertificate: undefined,
+    tlsKey: undefined,
+    tlsCA: undefined,
+    tlsRequireClientCertificate: false,
+    daemonKey: undefined,
+    daemonKeyFile: undefined,
     maxSessionMessages: DEFAULT_MAX_SESSION_MESSAGES,
     activeIpVersion: undefined,
     window: DEFAULT_WINDOW,
@@ -145,6 +170,7 @@ export function defaultOptionValues(): OptionValues {
     timeouts: {},
     timeoutDefaults: 'guide',
     packetSize: 'auto',
+    eventPriorities: true,
     excludeSegAddrsFromHash: false,
     ignoreMulticastJoinErrors: false,
     given: new Map(),
@@ -328,6 +354,30 @@ export function parseOption(cur: Cursor, opt: Token, name: OptionName, v: Option
     case 'AccessControlPolicy':
       v.accessControlPolicy = readChoice(cur, opt, ACCESS_CONTROL_POLICIES);
       return;
+    case 'AccessIpFile':
+      v.accessIpFile = readNonEmpty(cur, opt, 'a file name');
+      return;
+    case 'TlsPort':
+      v.tlsPort = readInt(cur, opt, 1, 65535);
+      return;
+    case 'TlsCertificate':
+      v.tlsCertificate = readNonEmpty(cur, opt, 'a PEM file name');
+      return;
+    case 'TlsKey':
+      v.tlsKey = readNonEmpty(cur, opt, 'a PEM file name');
+      return;
+    case 'TlsCA':
+      v.tlsCA = readNonEmpty(cur, opt, 'a PEM file name');
+      return;
+    case 'TlsRequireClientCertificate':
+      v.tlsRequireClientCertificate = readBool(cur, opt);
+      return;
+    case 'DaemonKey':
+      v.daemonKey = readNonEmpty(cur, opt, 'a quoted key');
+      return;
+    case 'DaemonKeyFile':
+      v.daemonKeyFile = readNonEmpty(cur, opt, 'a file name');
+      return;
     case 'MaxSessionMessages':
       v.maxSessionMessages = readInt(cur, opt, 1);
       return;
@@ -363,6 +413,9 @@ export function parseOption(cur: Cursor, opt: Token, name: OptionName, v: Option
       return;
     case 'PacketSize':
       v.packetSize = readPacketSize(cur, opt);
+      return;
+    case 'EventPriorities':
+      v.eventPriorities = readBool(cur, opt);
       return;
     default:
       // The nine timeouts were handled above.

@@ -5,7 +5,14 @@ import { configHash } from './ids.ts';
 import { DEFAULT_TIMESTAMP_FORMAT, MAX_SEGMENTS } from './limits.ts';
 import { LOOPBACK_DATAGRAM_BYTES, MAX_DATAGRAM_BYTES } from '../wire/constants.ts';
 import { isLoopback, parseIpLiteral } from './address.ts';
-import type { DaemonSpec, MembershipTimeouts, SpreadConfig } from './model.ts';
+import {
+  DAEMON_KEY_TAG_BYTES,
+  type DaemonKeySpec,
+  type DaemonSpec,
+  type MembershipTimeouts,
+  type SpreadConfig,
+  type TlsListenerSpec,
+} from './model.ts';
 import {
   defaultOptionValues,
   optionName,
@@ -94,6 +101,9 @@ function assemble(
     v.warnings.push(`${where}EventPreciseTimeStamp without EventTimeStamp turns on the default time stamp`);
   }
   const segments = Object.freeze([...reg.segments]);
+  const tls = tlsListener(cur, v, reg);
+  const daemonKey = daemonKeyOf(cur, v);
+  const packetSize = v.packetSize === 'auto' ? autoPacketSize(reg.daemons) : v.packetSize;
   const config: SpreadConfig = {
     source,
     segments,
@@ -111,12 +121,16 @@ function assemble(
     requiredAuthMethods: Object.freeze([...requiredAuthMethods]),
     allowedAuthMethods: Object.freeze(allowedAuthMethods),
     accessControlPolicy: v.accessControlPolicy,
+    accessIpFile: v.accessIpFile,
+    tls,
+    daemonKey,
     maxSessionMessages: v.maxSessionMessages,
     window: v.window,
     personalWindow: v.personalWindow,
     acceleratedRing,
     acceleratedWindow: v.acceleratedWindow,
-    packetSize: v.packetSize === 'auto' ? autoPacketSize(reg.daemons) : v.packetSize,
+    packetSize: daemonKey === undefined ? packetSize : packetSize - DAEMON_KEY_TAG_BYTES,
+    eventPriorities: v.eventPriorities,
     wideAreaNetwork,
     timeouts,
     excludeSegAddrsFromHash: v.excludeSegAddrsFromHash,
@@ -126,6 +140,47 @@ function assemble(
     ignoreMulticastJoinErrors: v.ignoreMulticastJoinErrors,
   };
   return Object.freeze(config);
+}
+
+/** TlsPort with its certificate and key; the other Tls options only with TlsPort. */
+function tlsListener(cur: Cursor, v: OptionValues, reg: SegmentRegistry): TlsListenerSpec | undefined {
+  const port = v.given.get('TlsPort');
+  if (port === undefined || v.tlsPort === undefined) {
+    for (const n of ['TlsCertificate', 'TlsKey', 'TlsCA', 'TlsRequireClientCertificate'] as const) {
+      const t = v.given.get(n);
+      if (t !== undefined) cur.fail(t, `${n} without TlsPort: set TlsPort to open the TLS client listener`);
+    }
+    return undefined;
+  }
+  if (v.tlsCertificate === undefined || v.tlsKey === undefined) {
+    cur.fail(port, 'TlsPort needs TlsCertificate and TlsKey (PEM files)');
+  }
+  if (v.tlsRequireClientCertificate && v.tlsCA === undefined) {
+    cur.fail(v.given.get('TlsRequireClientCertificate') ?? port, 'TlsRequireClientCertificate needs TlsCA to check client certificates against');
+  }
+  const clash = reg.daemons.find((d) => d.port === v.tlsPort);
+  if (clash !== undefined) cur.fail(port, `TlsPort ${v.tlsPort} is the client port of daemon ${clash.name}`);
+  return Object.freeze({
+    port: v.tlsPort,
+    certificateFile: v.tlsCertificate,
+    keyFile: v.tlsKey,
+    caFile: v.tlsCA,
+    requireClientCertificate: v.tlsRequireClientCertificate,
+  });
+}
+
+/** DaemonKey or DaemonKeyFile; when both are given the later one wins, as with a repeated option. */
+function daemonKeyOf(cur: Cursor, v: OptionValues): DaemonKeySpec | undefined {
+  const text = v.given.get('DaemonKey');
+  const file = v.given.get('DaemonKeyFile');
+  if (text !== undefined && file !== undefined) {
+    const later = laterOf(text, file);
+    v.warnings.push(`${cur.where(later)}DaemonKey and DaemonKeyFile both given; the later (${later === text ? 'DaemonKey' : 'DaemonKeyFile'}) wins`);
+    return later === text ? Object.freeze({ text: v.daemonKey! }) : Object.freeze({ file: v.daemonKeyFile! });
+  }
+  if (v.daemonKey !== undefined) return Object.freeze({ text: v.daemonKey });
+  if (v.daemonKeyFile !== undefined) return Object.freeze({ file: v.daemonKeyFile });
+  return undefined;
 }
 
 function laterOf(a: Token, b: Token): Token {

@@ -122,6 +122,9 @@ export class RingDriver {
   private readonly deliverCallbacks: DeliverCallback[] = [];
   private controlCallback: ((bytes: Buffer, fromAddress: string) => void) | undefined;
   private readonly tokenLostCallbacks: Array<() => void> = [];
+  private readonly membershipCallbacks: Array<(running: boolean) => void> = [];
+  /** Whether the membership algorithm was running after the last step (memberState other than OP). */
+  private membershipRunning = false;
   private readonly counters: RingDriverCounters = { datagramsIn: 0, datagramsOut: 0, dropped: 0, partitioned: 0, sendErrors: 0 };
   private dataSocket: dgram.Socket | undefined;
   private tokenSocket: dgram.Socket | undefined;
@@ -284,6 +287,11 @@ export class RingDriver {
     };
   }
 
+  /** Called when the membership algorithm starts running (state leaves OP) and when a ring is installed again. */
+  onMembership(cb: (running: boolean) => void): void {
+    this.membershipCallbacks.push(cb);
+  }
+
   /** Called whenever the token is lost (the membership algorithm starts over). */
   onTokenLost(cb: () => void): void {
     this.tokenLostCallbacks.push(cb);
@@ -374,6 +382,11 @@ export class RingDriver {
       const batch = this.deferred;
       this.deferred = [];
       for (const e of batch) this.step(e);
+    }
+    const running = this.core.state.memberState !== 'OP';
+    if (running !== this.membershipRunning) {
+      this.membershipRunning = running;
+      for (const cb of this.membershipCallbacks) cb(running);
     }
   }
 

@@ -108,6 +108,8 @@ export class SessionLayer {
   private deliveryStamp = 0;
   private readPaused = false;
   private exchangeRunning = false;
+  /** The membership algorithm runs: client events wait, daemon traffic goes first (guide 5.1). */
+  private membershipRunning = false;
   private resumeTimer: ReturnType<typeof setInterval> | undefined;
   private readonly toUncork: Session[] = [];
   private uncorkScheduled = false;
@@ -303,6 +305,11 @@ export class SessionLayer {
 
   private handshakeTimedOut(s: Session): void {
     if (s.state !== 'connect' && s.state !== 'auth') return;
+    if (s.readPaused) {
+      // The daemon, not the client, holds the handshake up (membership, water mark): wait on.
+      s.handshakeTimer = setTimeout(() => this.handshakeTimedOut(s), this.handshakeTimeoutMs);
+      return;
+    }
     this.logSession(`closed ${s.peer}: handshake not complete within ${this.handshakeTimeoutMs} ms`);
     s.stream.destroy();
     this.dropHandshake(s, 'handshake timeout');
@@ -364,8 +371,23 @@ export class SessionLayer {
     for (const s of this.sessions) this.pauseSession(s);
   }
 
+  /**
+   * Event priorities (guide 5.1): while the daemons run the membership algorithm, new
+   * connections and client messages wait unread, so that a flood of clients cannot delay the
+   * view change; reading resumes once the new configuration is in place.
+   */
+  setMembershipRunning(running: boolean): void {
+    if (this.membershipRunning === running) return;
+    this.membershipRunning = running;
+    if (this.opts.log.enabled('EVENTS')) {
+      this.opts.log.log('EVENTS', 'INFO', running ? 'membership running: client events wait' : 'membership done: client events resume');
+    }
+    if (running) this.pauseReading();
+    else this.maybeResumeReading();
+  }
+
   private maybeResumeReading(): void {
-    if (!this.readPaused || this.exchangeRunning || this.opts.orderer.downQueueLength >= WATER_MARK) return;
+    if (!this.readPaused || this.exchangeRunning || this.membershipRunning || this.opts.orderer.downQueueLength >= WATER_MARK) return;
     this.readPaused = false;
     clearInterval(this.resumeTimer);
     this.resumeTimer = undefined;

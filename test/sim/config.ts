@@ -76,6 +76,7 @@ export function testConfig(o: TestConfigOptions): SpreadConfig {
     acceleratedWindow: Math.min(o.acceleratedWindow ?? 15, personalWindow),
     // Spread's own datagram size, so that fragmentation and packing are exercised as in C Spread
     packetSize: o.packetSize ?? MAX_DATAGRAM_BYTES,
+    eventPriorities: true,
     wideAreaNetwork: false,
     timeouts,
     excludeSegAddrsFromHash: false,

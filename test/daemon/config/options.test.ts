@@ -252,9 +252,10 @@ describe('other options', () => {
     rejects('AllowedAuthMethods = "NULL KERBEROS"', /unknown authentication method 'KERBEROS'; expected NULL or IP/);
     rejects('RequiredAuthMethods = "  "', /expected a list of authentication methods/);
   });
-  test('AccessControlPolicy PERMIT only', () => {
+  test('AccessControlPolicy PERMIT or IP', () => {
     assert.equal(withOptions('AccessControlPolicy = "PERMIT"').accessControlPolicy, 'PERMIT');
-    rejects('AccessControlPolicy = "DENY"', /expected one of PERMIT after 'AccessControlPolicy =', found "DENY"/);
+    assert.equal(withOptions('AccessControlPolicy = ip').accessControlPolicy, 'IP');
+    rejects('AccessControlPolicy = "DENY"', /expected one of PERMIT, IP after 'AccessControlPolicy =', found "DENY"/);
   });
   test('ActiveIPVersion IPv4|IPv6, before the first segment, and checked against every address', () => {
     assert.equal(withOptions('ActiveIPVersion = ipv4').activeIpVersion, 'IPv4');
@@ -299,6 +300,14 @@ describe('other options', () => {
       RequiredAuthMethods: '"NULL"',
       AllowedAuthMethods: '"NULL"',
       AccessControlPolicy: 'PERMIT',
+      AccessIpFile: '/etc/spread.access_ip',
+      TlsPort: '4805',
+      TlsCertificate: 'server.pem',
+      TlsKey: 'server.key',
+      TlsCA: 'ca.pem',
+      TlsRequireClientCertificate: 'yes',
+      DaemonKey: '"k"',
+      DaemonKeyFile: 'key.txt',
       MaxSessionMessages: '10',
       ActiveIPVersion: 'IPv4',
       Window: '160',
@@ -310,6 +319,7 @@ describe('other options', () => {
       IgnoreMulticastJoinErrors: 'true',
       TimeoutDefaults: 'guide',
       PacketSize: 'auto',
+      EventPriorities: 'true',
       TokenTimeout: '5000',
       HurryTimeout: '2000',
       AliveTimeout: '1000',
