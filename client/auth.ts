@@ -10,16 +10,39 @@ export interface AuthChannel {
   read(n: number): Promise<Uint8Array>;
 }
 
+/** What a method knows of the connection it authenticates. */
+export interface AuthInfo {
+  /** The methods the daemon offered, in its order. */
+  readonly offered: readonly string[];
+  /** The transport, e.g. "tcp:127.0.0.1:4803" or "tls:127.0.0.1:4805". */
+  readonly transport: string;
+}
+
+/**
+ * One authentication method. Applications plug in their own: a name the daemon offers and an
+ * exchange (see authMethod).
+ */
 export interface AuthMethod {
   /** Name offered by the daemon, e.g. "NULL" (at most 29 characters). */
   readonly name: string;
   /** Runs after the choice was sent; throw (or reject) to give up, which reports REJECT_AUTH. */
-  authenticate(channel: AuthChannel): Promise<void> | void;
+  authenticate(channel: AuthChannel, info: AuthInfo): Promise<void> | void;
+}
+
+/** A method from a name and its exchange (for applications plugging in their own). */
+export function authMethod(name: string, authenticate: (channel: AuthChannel, info: AuthInfo) => Promise<void> | void): AuthMethod {
+  return Object.freeze({ name, authenticate });
 }
 
 /** The method every daemon offers by default. */
 export const NULL_AUTH: AuthMethod = Object.freeze({
   name: 'NULL',
+  authenticate(): void {},
+});
+
+/** `IP`: nothing is exchanged; the daemon checks the client's address against its access list. */
+export const IP_AUTH: AuthMethod = Object.freeze({
+  name: 'IP',
   authenticate(): void {},
 });
 

@@ -13,10 +13,10 @@
 // kernel buffers fill and the daemon sees a slow reader, as with libspread.
 import type { SpreadAddress } from './address.ts';
 import { NULL_AUTH, type AuthMethod } from './auth.ts';
-import { AbortError, ConnectionClosedError, ProtocolError, SpreadError, TimeoutError } from './errors.ts';
+import { AbortError, ConnectionClosedError, IllegalSpreadError, ProtocolError, SpreadError, TimeoutError } from './errors.ts';
 import { performHandshake } from './handshake.ts';
 import type { Transport, TransportFactory } from './transport.ts';
-import { nodeTransportFactory } from './transports/index.ts';
+import { nodeTransportFactory, tlsTransportFactory, type TlsClientOptions } from './transports/index.ts';
 import { COULD_NOT_CONNECT, HEADER_BYTES, KILL_MESS, SPREAD_VERSION } from './wire/constants.ts';
 import { FrameReader } from './wire/framer.ts';
 import type { Version } from './wire/handshake.ts';
@@ -36,6 +36,8 @@ export interface ConnectionOptions {
   /** Bound on socket connect plus handshake. */
   readonly timeoutMs?: number;
   readonly transportFactory?: TransportFactory;
+  /** Connect over TLS to the daemon's TLS port (not with transportFactory, which replaces it). */
+  readonly tls?: TlsClientOptions;
   /** Version announced in the connect request (default 5.0.1). */
   readonly version?: Version;
   /** Received bytes held unconsumed before reading stops (default 1 MiB: close to what libspread holds in kernel buffers, so a slow reader shows up at the daemon as with the reference). */
@@ -119,11 +121,13 @@ export class Connection {
             why ??= 'timeout';
             ac.abort();
           }, o.timeoutMs);
+    if (o.tls !== undefined && o.transportFactory !== undefined) throw new IllegalSpreadError('give tls or transportFactory, not both');
+    const factory = o.transportFactory ?? (o.tls !== undefined ? tlsTransportFactory(o.tls) : nodeTransportFactory);
     let transport: Transport | undefined;
     const onCancel = (): void => transport?.destroy();
     ac.signal.addEventListener('abort', onCancel, { once: true });
     try {
-      transport = await (o.transportFactory ?? nodeTransportFactory)(o.address, { signal: ac.signal });
+      transport = await factory(o.address, { signal: ac.signal });
       if (ac.signal.aborted) transport.destroy();
       const hs = await performHandshake(transport, {
         version: o.version ?? SPREAD_VERSION,

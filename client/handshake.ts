@@ -97,9 +97,10 @@ export async function performHandshake(transport: Transport, req: HandshakeReque
       return b;
     },
   };
+  const info = { offered: parseAuthList(list), transport: transport.description };
   for (const m of req.authMethods) {
     try {
-      await m.authenticate(channel);
+      await m.authenticate(channel, info);
     } catch (err) {
       if (err instanceof ConnectionClosedError) throw err;
       throw new SpreadRejectedError(REJECT_AUTH, `method ${m.name} failed`, { cause: err });

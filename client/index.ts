@@ -12,8 +12,16 @@ export {
   type SpreadAddressInput,
   type ParsedAddress,
 } from './address.ts';
-export { NULL_AUTH, pwordAuth, type AuthMethod, type AuthChannel } from './auth.ts';
+export { NULL_AUTH, IP_AUTH, pwordAuth, authMethod, type AuthMethod, type AuthChannel, type AuthInfo } from './auth.ts';
 export { Connection, type ConnectionOptions, type ReceivedFrame } from './connection.ts';
 export type { Transport, TransportFactory, TransportConnectOptions } from './transport.ts';
-export { nodeTransportFactory, connectTcp, connectUnix, SocketTransport } from './transports/index.ts';
+export {
+  nodeTransportFactory,
+  connectTcp,
+  connectUnix,
+  connectTls,
+  tlsTransportFactory,
+  SocketTransport,
+  type TlsClientOptions,
+} from './transports/index.ts';
 export * from './wire/constants.ts';

@@ -9,6 +9,7 @@ import { Connection } from './connection.ts';
 import { hintOutputs, membershipBodyToLittleEndian, ownIndex, reportedServiceType, slotName } from './decode.ts';
 import { errorText, SpreadError } from './errors.ts';
 import type { TransportFactory } from './transport.ts';
+import type { TlsClientOptions } from './transports/tls.ts';
 import {
   ACCEPT_SESSION,
   BUFFER_TOO_SHORT,
@@ -126,6 +127,7 @@ const sessions = new Map<Mailbox, Session>();
 let nextMailbox = 3;
 let authMethods: readonly AuthMethod[] = [NULL_AUTH];
 let transportFactory: TransportFactory | undefined;
+let tlsOptions: TlsClientOptions | undefined;
 
 // ---- library settings ----
 
@@ -149,6 +151,11 @@ export function SP_set_auth_methods(methods: readonly AuthMethod[]): number {
 /** Replaces the socket layer for the following connects (tests); undefined restores node:net. */
 export function SP_set_transport_factory(factory: TransportFactory | undefined): void {
   transportFactory = factory;
+}
+
+/** Connects over TLS with these options from now on (the spread name then names the TLS port); undefined: plain TCP. */
+export function SP_set_tls(options: TlsClientOptions | undefined): void {
+  tlsOptions = options;
 }
 
 // ---- connect and disconnect ----
@@ -198,6 +205,7 @@ async function connectLow(
       authMethods,
       timeoutMs,
       transportFactory,
+      tls: tlsOptions,
     });
     const mbox = nextMailbox++;
     sessions.set(mbox, { conn, failed: false, savedHeader: false, receiveChain: Promise.resolve(), receivesInFlight: 0 });

@@ -25,6 +25,10 @@ export interface StartDaemonOptions {
   /** How long a new connection may take to complete its handshake (default 1000 ms). */
   readonly handshakeTimeoutMs?: number;
   readonly log?: DaemonLog;
+  /** Serve Prometheus metrics on this port (0: any free one; see node.metricsPort); none by default. */
+  readonly metricsPort?: number;
+  /** Address of the metrics endpoint; default the daemon's own address. */
+  readonly metricsHost?: string;
 }
 
 export interface RunningDaemon {
@@ -32,6 +36,11 @@ export interface RunningDaemon {
   readonly tcpPort: number;
   readonly unixSocketPath: string | undefined;
   readonly node: DaemonNode;
+  /**
+   * Re-reads the configuration (the file started from, or `configText`) and hands it to the
+   * running daemon (SIGHUP, the monitor's reload); resolves whether it was taken.
+   */
+  reload(configText?: string): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -54,6 +63,9 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<RunningDaem
     maxSessionMessages: opts.maxSessionMessages,
     maxSessions: opts.maxSessions,
     handshakeTimeoutMs: opts.handshakeTimeoutMs,
+    metricsPort: opts.metricsPort,
+    metricsHost: opts.metricsHost,
+    loadConfig: opts.configPath !== undefined ? () => resolveConfig({ configPath: opts.configPath }) : undefined,
   });
   await node.start();
   return {
@@ -61,6 +73,7 @@ export async function startDaemon(opts: StartDaemonOptions): Promise<RunningDaem
     tcpPort: node.tcpPort,
     unixSocketPath: node.unixSocketPath,
     node,
+    reload: (configText) => (configText !== undefined ? node.reload(() => resolveConfig({ configText })) : node.reloadFile()),
     stop: () => node.stop(),
   };
 }

@@ -11,8 +11,12 @@ import type { DaemonLog } from './logging.ts';
 import { RingDriver, type RingLogLevel } from './net/ring-driver.ts';
 import { ControlChannel, DAEMON_VERSION_TEXT } from './monitor/control-channel.ts';
 import type { StatusRecord } from './monitor/status.ts';
+import { DaemonMetrics, startMetricsServer, type MetricsServer } from './metrics/index.ts';
+import type { FlowControlValues, RingUpcall } from './ring/index.ts';
 import { LocalOrderer, type Orderer } from './orderer.ts';
 import { RingOrderer } from './ring-orderer.ts';
+import { loadAccessPolicy } from './auth/load.ts';
+import { createTlsListener, tlsServerOptions } from './tls/listener.ts';
 import { type Session } from './session/session.ts';
 import { SessionLayer } from './session/session-layer.ts';
 
@@ -28,8 +32,14 @@ export interface DaemonNodeOptions {
   readonly maxSessions?: number;
   readonly handshakeTimeoutMs?: number;
   readonly orderer?: Orderer;
+  /** Reads the configuration again (its file), for the monitor's reload. */
+  readonly loadConfig?: () => Promise<SpreadConfig>;
   /** Called when the monitor terminates this daemon; default: stop it. */
   readonly onTerminate?: () => void;
+  /** Serve Prometheus metrics over HTTP on this port (0: any free one); none when undefined. */
+  readonly metricsPort?: number;
+  /** Address of the metrics endpoint; default the daemon's own address. */
+  readonly metricsHost?: string;
 }
 
 /**
@@ -60,14 +70,26 @@ export class DaemonNode {
   private readonly servers: Server[] = [];
   private readonly sockets = new Set<Socket>();
   private boundPort = -1;
+  private tlsBoundPort = -1;
   readonly control: ControlChannel;
   /** A lone daemon has no ring driver: monitor packets come to this socket on its data port. */
   private controlSocket: UdpSocket | undefined;
   private unixPath: string | undefined;
   readonly startedAt = Date.now();
+  /** Flow control of a lone daemon, which has no ring to hold it (the monitor may still set it). */
+  private loneFlowControl: FlowControlValues;
+  readonly metrics: DaemonMetrics | undefined;
+  private metricsServer: MetricsServer | undefined;
+
+  /** The configuration in force: the one started with, or the last one reloaded. */
+  private config: SpreadConfig;
+  /** Daemon name -> configuration order, for the group layer's member order. */
+  private daemonOrder: Map<string, number>;
 
   constructor(private readonly opts: DaemonNodeOptions) {
     const { config, self } = opts;
+    this.config = config;
+    this.daemonOrder = new Map(config.daemons.map((d) => [d.name, d.order]));
     if (opts.orderer === undefined && config.daemons.length > 1) {
       this.ring = new RingDriver({
         config,
@@ -81,45 +103,132 @@ export class DaemonNode {
     // Group ids name the daemon configuration the view was installed in. Every daemon starts
     // alone, in a configuration of its own; the ring's configuration events take over from there.
     const ringId: RingId = { procId: self.id, time: Math.floor(this.startedAt / 1000) };
-    const order = new Map(config.daemons.map((d) => [d.name, d.order]));
     this.groups = new GroupTable<Session>(
       {
         selfDaemon: self.name,
-        daemonOrder: (name) => order.get(name) ?? Number.MAX_SAFE_INTEGER,
+        daemonOrder: (name) => this.daemonOrder.get(name) ?? Number.MAX_SAFE_INTEGER,
         wantsMembership: (h) => (h as Session).membership,
       },
       ringId,
     );
-    const byId = new Map(config.daemons.map((d) => [d.id, d.name]));
     this.orderer =
-      opts.orderer ??
-      (this.ring !== undefined ? new RingOrderer(this.ring, (ids) => ids.map((id) => byId.get(id) ?? String(id))) : new LocalOrderer());
+      opts.orderer ?? (this.ring !== undefined ? new RingOrderer(this.ring, (ids) => ids.map((id) => this.daemonName(id))) : new LocalOrderer());
     this.control = new ControlChannel(config, self, opts.log, {
       status: () => this.statusRecord(),
       send: (bytes, port, address) => (this.ring !== undefined ? this.ring.sendControl(bytes, port, address) : this.controlSocket?.send(bytes, port, address)),
       setPartition: (cells) => this.ring?.setPartition(cells),
+      setFlowControl: (fc) => this.setFlowControl(fc),
       terminate: () => (opts.onTerminate ?? (() => void this.stop()))(),
+      reload: () => this.reloadFile(),
     });
+    this.loneFlowControl = { window: config.window, personalWindow: config.personalWindow, acceleratedWindow: Math.min(config.acceleratedWindow, config.personalWindow) };
     this.ring?.onControl((bytes, from) => this.control.onDatagram(bytes, from));
     if (config.eventPriorities) this.ring?.onMembership((running) => this.sessions.setMembershipRunning(running));
+    if (this.ring !== undefined) this.logMembership(this.ring);
+    if (opts.metricsPort !== undefined) {
+      this.metrics = new DaemonMetrics({
+        status: () => this.statusRecord(),
+        sessionQueues: () => this.sessions.queueDepths(),
+        downQueueLength: () => this.orderer.downQueueLength,
+      });
+    }
     this.sessions = new SessionLayer({
       daemonName: self.name,
       daemonVersion: SPREAD_VERSION,
       maxSessionMessages: opts.maxSessionMessages ?? config.maxSessionMessages,
       maxSessions: opts.maxSessions,
       handshakeTimeoutMs: opts.handshakeTimeoutMs,
-      allowedAuthMethods: config.allowedAuthMethods,
-      requiredAuthMethods: config.requiredAuthMethods,
+      access: loadAccessPolicy(config),
       orderer: this.orderer,
       groups: this.groups,
       log: opts.log,
       random: () => randomInt(0, 1 << 30) / (1 << 30),
       now: () => Date.now(),
+      deliveryLatency: this.metrics?.latency,
     });
+  }
+
+  /** Flow control now in force (design 4). */
+  get flowControl(): FlowControlValues {
+    return this.ring?.flowControl ?? this.loneFlowControl;
+  }
+
+  /** Monitor flow control: the ring applies it at this daemon's next token visit. */
+  setFlowControl(fc: Partial<FlowControlValues>): void {
+    if (this.ring !== undefined) return this.ring.setFlowControl(fc);
+    const cur = this.loneFlowControl;
+    const personalWindow = fc.personalWindow ?? cur.personalWindow;
+    this.loneFlowControl = {
+      window: fc.window ?? cur.window,
+      personalWindow,
+      acceleratedWindow: Math.min(fc.acceleratedWindow ?? cur.acceleratedWindow, personalWindow),
+    };
+  }
+
+  /** MEMBERSHIP log lines from the ring's configuration changes (only when that category is on). */
+  private logMembership(ring: RingDriver): void {
+    const log = this.opts.log;
+    if (!log.enabled('MEMBERSHIP')) return;
+    const names = (ids: ReadonlyArray<number>): string => ids.map((id) => this.daemonName(id)).join(' ');
+    ring.onTokenLost(() => log.log('MEMBERSHIP', 'INFO', 'token lost: membership starts (gather)'));
+    ring.onDeliver((u: RingUpcall) => {
+      if (u.type === 'regular') log.log('MEMBERSHIP', 'INFO', `installed ring ${u.ringId.procId}.${u.ringId.time}: ${names(u.members)}`);
+      else if (u.type === 'transitional') log.log('MEMBERSHIP', 'INFO', `transitional configuration ${u.configId.procId}.${u.configId.time}: ${names(u.members)}`);
+    });
+  }
+
+  /** A daemon's name from its id, in the configuration in force (its id when unknown). */
+  private daemonName(id: number): string {
+    return this.config.daemons.find((d) => d.id === id)?.name ?? String(id);
+  }
+
+  /**
+   * Reloads spread.conf (SIGHUP or the monitor, as Spread 4 does): the ring takes the new file
+   * and runs the membership algorithm, so that daemons added join and daemons removed leave while
+   * clients stay connected. A file that does not parse, or that this daemon cannot take without a
+   * restart (its own name, id, address or port changed; to or from one daemon), is refused with
+   * a log line and the configuration in force stays. Resolves whether the new file was taken.
+   */
+  /** Reloads the file this daemon was started from (SIGHUP, the monitor's reload). */
+  reloadFile(): Promise<boolean> {
+    return this.reload(this.opts.loadConfig ?? (() => Promise.reject(new Error('this daemon was not started from a file'))));
+  }
+
+  async reload(load: () => Promise<SpreadConfig>): Promise<boolean> {
+    const log = this.opts.log;
+    const refuse = (why: string): boolean => {
+      log.log('CONFIGURATION', 'ERROR', `reload refused: ${why}; the configuration in force stays`);
+      return false;
+    };
+    let config: SpreadConfig;
+    try {
+      config = await load();
+    } catch (err) {
+      return refuse(err instanceof Error ? err.message : String(err));
+    }
+    if (this.ring === undefined || config.daemons.length < 2) return refuse('going to or from a one-daemon configuration needs a restart');
+    let access: ReturnType<typeof loadAccessPolicy>;
+    try {
+      access = loadAccessPolicy(config); // the access list is read again, before anything changes
+      await this.ring.reconfigure(config);
+    } catch (err) {
+      return refuse(err instanceof Error ? err.message : String(err));
+    }
+    this.sessions.setAccessPolicy(access);
+    this.config = config;
+    this.daemonOrder = new Map(config.daemons.map((d) => [d.name, d.order]));
+    this.control.reconfigure(config);
+    log.log('CONFIGURATION', 'INFO', `configuration reloaded from ${config.source}: ${config.daemons.map((d) => d.name).join(' ')}`);
+    return true;
   }
 
   get tcpPort(): number {
     return this.boundPort;
+  }
+
+  /** The TLS client port, when TlsPort is configured. */
+  get tlsPort(): number | undefined {
+    return this.tlsBoundPort >= 0 ? this.tlsBoundPort : undefined;
   }
 
   get unixSocketPath(): string | undefined {
@@ -128,7 +237,8 @@ export class DaemonNode {
 
   /** The status record of the guide's Figure 2.9 (design 9.2). */
   statusRecord(): StatusRecord {
-    const { config, self } = this.opts;
+    const { self } = this.opts;
+    const config = this.config;
     const r = this.ring?.status();
     const name = (id: number): string => config.daemons.find((d) => d.id === id)?.name ?? String(id);
     const members = r?.members ?? [self.id];
@@ -156,9 +266,7 @@ export class DaemonNode {
       highestSeq: r?.highestSeq ?? 0,
       sessions: this.sessions.openSessionCount,
       groups: this.groups.groupCount,
-      window: config.window,
-      personalWindow: config.personalWindow,
-      acceleratedWindow: config.acceleratedWindow,
+      ...this.flowControl,
       messagesDelivered: this.sessions.counters.messagesDelivered,
       packetsDelivered: r?.counters.messagesDelivered ?? this.sessions.counters.messagesDelivered,
       droppedDatagrams: (r?.driver.dropped ?? 0) + this.control.refused,
@@ -166,8 +274,16 @@ export class DaemonNode {
   }
 
   async start(): Promise<void> {
+    const { config, self, log } = this.opts;
+    // Read before anything is bound, so a missing certificate leaves nothing half started.
+    const tlsOptions = config.tls === undefined ? undefined : await tlsServerOptions(config.tls);
+    log.log('CONFIGURATION', 'INFO', `${config.daemons.length} daemons in ${config.segments.length} segments, configuration hash ${(config.configHash >>> 0).toString(16)}; I am ${self.name} (${self.address}:${self.port})`);
     if (this.ring !== undefined) await this.ring.start();
     else await this.openControlSocket();
+    if (this.ring !== undefined) log.log('DATA_LINK', 'INFO', `data port ${self.port} and token port ${self.port + 1} bound on ${self.address}`);
+    else if (this.controlSocket !== undefined) log.log('DATA_LINK', 'INFO', `monitor port ${self.port} bound on ${self.address} (a lone daemon: no ring)`);
+    const fc = this.flowControl;
+    log.log('FLOW_CONTROL', 'INFO', `window ${fc.window}, personal window ${fc.personalWindow}, accelerated window ${fc.acceleratedWindow}`);
     const port = this.opts.port ?? this.opts.self.port;
     for (const host of clientAddresses(this.opts.self)) {
       const server = this.makeServer();
@@ -186,11 +302,34 @@ export class DaemonNode {
       this.servers.push(server);
       this.unixPath = path;
     }
+    if (config.tls !== undefined && tlsOptions !== undefined) {
+      for (const host of clientAddresses(self)) {
+        const server = createTlsListener(tlsOptions, {
+          onClient: (socket) => this.onConnection(socket),
+          onRefused: (reason, from) => log.log('SECURITY', 'WARNING', `TLS client ${from ?? '?'} refused: ${reason}`),
+        });
+        server.on('error', (err) => log.log('SESSION', 'ERROR', `TLS listener error: ${err.message}`));
+        await listen(server, { port: config.tls.port, host });
+        this.servers.push(server);
+      }
+      this.tlsBoundPort = config.tls.port;
+      log.log('SESSION', 'INFO', `TLS clients on port ${config.tls.port}${config.tls.requireClientCertificate ? ' (client certificate required)' : ''}`);
+    }
     this.opts.log.log(
       'SESSION',
       'INFO',
       `daemon ${this.opts.self.name} accepting clients on port ${this.boundPort}${this.unixPath ? ` and ${this.unixPath}` : ''}`,
     );
+    if (this.metrics !== undefined) {
+      this.metricsServer = await startMetricsServer(this.metrics, this.opts.metricsHost ?? self.address, this.opts.metricsPort ?? 0);
+      log.log('STATUS', 'INFO', `Prometheus metrics on http://${this.metricsServer.host}:${this.metricsServer.port}/metrics`);
+    }
+    log.log('PRINT', 'PRINT', `Spread daemon ${self.name} V${DAEMON_VERSION_TEXT} running`);
+  }
+
+  /** The metrics endpoint's port, when one is open. */
+  get metricsPort(): number | undefined {
+    return this.metricsServer?.port;
   }
 
   private makeServer(): Server {
@@ -203,7 +342,7 @@ export class DaemonNode {
     const peer = socket.remoteAddress !== undefined ? `${socket.remoteAddress}:${socket.remotePort}` : 'unix';
     this.sockets.add(socket);
     socket.on('close', () => this.sockets.delete(socket));
-    const s = this.sessions.accept(socket, peer);
+    const s = this.sessions.accept(socket, peer, socket.remoteAddress);
     if (s === undefined) return;
     socket.on('data', (chunk: Buffer) => this.sessions.onData(s, chunk));
     socket.on('drain', () => this.sessions.onDrain(s));
@@ -229,6 +368,10 @@ export class DaemonNode {
   }
 
   async stop(): Promise<void> {
+    this.opts.log.log('EXIT', 'INFO', `daemon ${this.opts.self.name} stopping`);
+    this.control.close();
+    await this.metricsServer?.close();
+    this.metricsServer = undefined;
     this.controlSocket?.close();
     this.controlSocket = undefined;
     await this.orderer.stop();

@@ -20,6 +20,7 @@ import {
   MessageTooLongError,
 } from '../errors.ts';
 import type { TransportFactory } from '../transport.ts';
+import type { TlsClientOptions } from '../transports/tls.ts';
 import { ILLEGAL_GROUP, ILLEGAL_SERVICE, JOIN_MESS, LEAVE_MESS, MESSAGE_TOO_LONG, isReject } from '../wire/constants.ts';
 import type { Version } from '../wire/handshake.ts';
 import { SpreadGroup, type GroupOwner } from './spread-group.ts';
@@ -45,6 +46,8 @@ export interface SpreadConnectionOptions {
   /** Bound on connect plus handshake, in milliseconds. */
   readonly timeoutMs?: number;
   readonly transportFactory?: TransportFactory;
+  /** Connect over TLS (Node's tls.connect options: ca, cert, key, servername...) to the daemon's TlsPort. */
+  readonly tls?: TlsClientOptions;
   /** Version announced to the daemon (default 5.0.1). */
   readonly version?: Version;
   /**
@@ -113,6 +116,7 @@ export class SpreadConnection implements GroupOwner, AsyncIterable<SpreadMessage
       signal: options.signal,
       timeoutMs: options.timeoutMs,
       transportFactory: options.transportFactory,
+      tls: options.tls,
       version: options.version,
     });
     return new SpreadConnection(conn, options.onListenerError);

@@ -1,4 +1,4 @@
-// Opening node:net sockets for the TCP and Unix transports, with libspread's error mapping:
+// Opening node:net (and node:tls) sockets for the transports, with libspread's error mapping:
 // an unresolvable host is ILLEGAL_SPREAD, any other failure COULD_NOT_CONNECT.
 import { connect as netConnect, type Socket, type NetConnectOpts } from 'node:net';
 import { AbortError, CouldNotConnectError, IllegalSpreadError } from '../errors.ts';
@@ -8,19 +8,29 @@ import type { TransportConnectOptions } from '../transport.ts';
 const RESOLVER_FAILURES = new Set(['ENOTFOUND', 'EAI_NONAME', 'EAI_NODATA', 'EAI_FAIL']);
 
 export function openSocket(opts: NetConnectOpts, description: string, options: TransportConnectOptions): Promise<Socket> {
+  return openSocketWith(() => netConnect(opts), 'connect', description, options);
+}
+
+/** Opens the socket `create` returns, ready once it emits `readyEvent` (TLS: 'secureConnect'). */
+export function openSocketWith(
+  create: () => Socket,
+  readyEvent: 'connect' | 'secureConnect',
+  description: string,
+  options: TransportConnectOptions,
+): Promise<Socket> {
   const signal = options.signal;
   return new Promise((resolve, reject) => {
     if (signal?.aborted === true) {
       reject(new AbortError('connect aborted', COULD_NOT_CONNECT, { cause: signal.reason }));
       return;
     }
-    const socket = netConnect(opts);
+    const socket = create();
     const onAbort = (): void => {
       socket.destroy();
       reject(new AbortError('connect aborted', COULD_NOT_CONNECT, { cause: signal?.reason }));
     };
     signal?.addEventListener('abort', onAbort, { once: true });
-    socket.once('connect', () => {
+    socket.once(readyEvent, () => {
       signal?.removeEventListener('abort', onAbort);
       socket.removeAllListeners('error');
       resolve(socket);

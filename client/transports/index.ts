@@ -9,4 +9,5 @@ export const nodeTransportFactory: TransportFactory = (address: SpreadAddress, o
 
 export { connectTcp } from './tcp.ts';
 export { connectUnix } from './unix.ts';
+export { connectTls, tlsTransportFactory, type TlsClientOptions } from './tls.ts';
 export { SocketTransport } from './socket.ts';

@@ -58,11 +58,7 @@ export const OPTION_NAMES = [
 export type OptionName = (typeof OPTION_NAMES)[number];
 
 /** Options parsed and kept in the config but not acted upon yet: each one given adds a warning. */
-export const OPTIONS_NOT_YET_IMPLEMENTED: ReadonlySet<OptionName> = new Set<OptionName>([
-  'RuntimeDir',
-  'DaemonUser',
-  'DaemonGroup',
-]);
+export const OPTIONS_NOT_YET_IMPLEMENTED: ReadonlySet<OptionName> = new Set<OptionName>([]);
 
 const BY_LOWER_NAME = new Map<string, OptionName>(OPTION_NAMES.map((n) => [n.toLowerCase(), n]));
 

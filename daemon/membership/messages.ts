@@ -1,7 +1,7 @@
 // ALIVE, JOIN, REFER and foreign data packets in each membership state (design 5.4;
 // membership.c: Memb_handle_alive, _join, _refer, _foreign).
 import { encodeRefer } from '../wire/membership.ts';
-import { setTransmitter } from '../wire/envelope.ts';
+import { stampSender } from '../wire/envelope.ts';
 import { RepType, type AliveMessage, type DataPacket, type JoinMessage, type ReferMessage } from '../wire/types.ts';
 import type { RingState } from '../ring/state.ts';
 import type { RingAction } from '../ring/types.ts';
@@ -120,7 +120,7 @@ export function onForeign(s: RingState, out: RingAction[], p: DataPacket): void 
     s.memb.foreignFound = true;
     // forwarded as our own datagram: the leader's network layer checks the source address
     const copy = Uint8Array.from(p.datagram);
-    setTransmitter(copy, s.params.selfId);
+    stampSender(copy, s.params.configHash, s.params.selfId);
     out.push({ type: 'unicast', to: s.ring.leader, bytes: copy });
     out.push({ type: 'unicast', to: s.ring.leader, bytes: copy });
   }

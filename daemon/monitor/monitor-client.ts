@@ -4,7 +4,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import type { DaemonSpec, SpreadConfig } from '../config/model.ts';
 import { decodeControl, encodeControl, type ControlPacket } from '../wire/control.ts';
-import type { StatusRecord } from './status.ts';
+import { parseStatusRecord, type StatusRecord } from './status.ts';
 
 export interface MonitorReply {
   readonly from: DaemonSpec;
@@ -29,7 +29,9 @@ export class MonitorClient {
       const from = this.config.daemons.find((d) => d.address === rinfo.address && d.port === rinfo.port)
         ?? this.config.daemons.find((d) => d.address === rinfo.address);
       const d = decodeControl(msg);
-      if (from === undefined || typeof d === 'string' || d.env.configHash !== this.config.configHash) return;
+      if (from === undefined || typeof d === 'string') return;
+      // an acknowledgement may come from a daemon that refused a reload and runs the old file
+      if (d.env.configHash !== this.config.configHash && d.packet.kind !== 'ack') return;
       for (const w of this.waiters) w({ from, packet: d.packet });
     });
     await new Promise<void>((resolve, reject) => {
@@ -49,6 +51,12 @@ export class MonitorClient {
   send(to: DaemonSpec, packet: ControlPacket): void {
     const bytes = encodeControl(packet, { configHash: this.config.configHash, transmitter: this.self.id });
     this.socket!.send(bytes, to.port, to.address);
+  }
+
+  /** Calls `cb` with every reply from now on (the menu prints status records as they come). */
+  onReply(cb: (r: MonitorReply) => void): () => void {
+    this.waiters.add(cb);
+    return () => this.waiters.delete(cb);
   }
 
   /** Collects replies for `ms` milliseconds, or until `done` says enough. */
@@ -74,7 +82,10 @@ export class MonitorClient {
     const pending = this.collect(ms, (r) => r.filter((x) => x.packet.kind === 'statusReply').length >= daemons.length);
     for (const d of daemons) this.send(d, { kind: 'statusRequest', replyPort: this.replyPort, wantAck: false });
     const out = new Map<string, StatusRecord>();
-    for (const r of await pending) if (r.packet.kind === 'statusReply') out.set(r.from.name, JSON.parse(r.packet.json) as StatusRecord);
+    for (const r of await pending) {
+      const record = r.packet.kind === 'statusReply' ? parseStatusRecord(r.packet.json) : undefined;
+      if (record !== undefined) out.set(r.from.name, record);
+    }
     return out;
   }
 

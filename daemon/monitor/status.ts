@@ -78,3 +78,14 @@ export function formatStatus(r: StatusRecord, d: StatusDeltas): string {
     '==================================',
   ].join('\n');
 }
+
+/** A status record from a reply's JSON text; undefined when it is not one. */
+export function parseStatusRecord(json: string): StatusRecord | undefined {
+  try {
+    const r = JSON.parse(json) as Partial<StatusRecord> | null;
+    if (r === null || typeof r !== 'object' || typeof r.daemon !== 'string' || typeof r.messagesDelivered !== 'number') return undefined;
+    return r as StatusRecord;
+  } catch {
+    return undefined;
+  }
+}

@@ -9,13 +9,14 @@
 import dgram from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import type { DaemonSpec, MembershipTimeouts, SpreadConfig } from '../config/model.ts';
-import { RingCore, screenDatagram } from '../ring/index.ts';
+import { RingCore, ringParamsFromConfig, screenDatagram, type RingParamOverrides } from '../ring/index.ts';
 import { formatRingId } from '../wire/types.ts';
 import { KIND_OFFSET } from '../wire/constants.ts';
 import { isControlKind } from '../wire/control.ts';
 import type {
   DeliveryThreshold,
   DownQueueName,
+  FlowControlValues,
   RingAction,
   RingEvent,
   RingMessage,
@@ -23,6 +24,7 @@ import type {
   RingTimerName,
   RingUpcall,
 } from '../ring/index.ts';
+import { datagramAuthFor, type DatagramAuth } from './datagram-auth.ts';
 import { partitionProblem, sameCell, type PartitionCells } from './ring-partition.ts';
 import { NamedTimers } from './ring-timers.ts';
 
@@ -62,6 +64,8 @@ export interface RingDriverCounters {
   /** Dropped because the transmitter is in another partition cell (9.3). */
   partitioned: number;
   sendErrors: number;
+  /** Of `dropped`: datagrams whose daemon key tag did not check (DaemonKey set). */
+  authFailures: number;
 }
 
 export interface RingDriverStatus extends RingStatus {
@@ -102,20 +106,21 @@ type Channel = 'data' | 'token';
 const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
 
 export class RingDriver {
-  private readonly config: SpreadConfig;
+  private config: SpreadConfig;
   private readonly self: DaemonSpec;
   private readonly members: ReadonlyArray<DaemonSpec>;
   private readonly ringTime: number;
   private readonly logger: RingLogger | undefined;
   private readonly core: RingCore;
+  private readonly paramOverrides: RingParamOverrides;
   private readonly byId = new Map<number, DaemonSpec>();
   /** Daemon id -> configuration index, for the partition vector. */
   private readonly indexOf = new Map<number, number>();
-  private readonly myIndex: number;
+  private myIndex: number;
   private readonly staticRing: boolean;
   private partition: PartitionCells | undefined;
   /** Everyone a segment broadcast reaches: every other configured daemon (design 2.6, deviation). */
-  private readonly peers: ReadonlyArray<DaemonSpec>;
+  private peers: ReadonlyArray<DaemonSpec>;
   private readonly timers: NamedTimers<RingTimerName>;
   private readonly dataQueue = new DatagramQueue();
   private readonly tokenQueue = new DatagramQueue();
@@ -125,7 +130,9 @@ export class RingDriver {
   private readonly membershipCallbacks: Array<(running: boolean) => void> = [];
   /** Whether the membership algorithm was running after the last step (memberState other than OP). */
   private membershipRunning = false;
-  private readonly counters: RingDriverCounters = { datagramsIn: 0, datagramsOut: 0, dropped: 0, partitioned: 0, sendErrors: 0 };
+  private readonly counters: RingDriverCounters = { datagramsIn: 0, datagramsOut: 0, dropped: 0, partitioned: 0, sendErrors: 0, authFailures: 0 };
+  /** Signs what is sent and checks what arrives, when spread.conf sets a daemon key. */
+  private auth: DatagramAuth | undefined;
   private dataSocket: dgram.Socket | undefined;
   private tokenSocket: dgram.Socket | undefined;
   /**
@@ -160,13 +167,15 @@ export class RingDriver {
       if (this.byId.get(m.id >>> 0) === undefined) throw new RangeError(`ring member ${m.name} is not configured`);
     }
     this.peers = this.config.daemons.filter((d) => d.id !== this.self.id);
-    this.core = RingCore.fromConfig(this.config, this.self.id, {
+    this.paramOverrides = {
       trace: options.trace === true,
       timeouts: options.timeouts,
       clock: options.clock ?? (() => Date.now() / 1000),
       installThreshold: options.installThreshold,
-    });
+    };
+    this.core = RingCore.fromConfig(this.config, this.self.id, this.paramOverrides);
     this.timers = new NamedTimers((name) => this.step({ type: 'timer', name }));
+    this.auth = datagramAuthFor(this.config);
   }
 
   /** Binds the sockets, then starts alone (membership) or installs the static ring. */
@@ -177,20 +186,7 @@ export class RingDriver {
     try {
       this.dataSocket = await bindSocket(type, this.self.address, this.self.port);
       this.tokenSocket = await bindSocket(type, this.self.address, this.self.port + 1);
-      for (const d of this.config.daemons) {
-        const ports = d.id === this.self.id ? [d.port + 1] : [d.port, d.port + 1];
-        for (const port of ports) {
-          const s = await bindSocket(type, this.self.address, 0);
-          this.sendSockets.set(destination(d.address, port), s);
-          await new Promise<void>((resolve, reject) => {
-            s.once('error', reject);
-            s.connect(port, d.address, () => {
-              s.off('error', reject);
-              resolve();
-            });
-          });
-        }
-      }
+      await this.openSendSockets(this.config.daemons);
     } catch (err) {
       await this.closeSockets();
       this.state = 'stopped';
@@ -206,13 +202,6 @@ export class RingDriver {
     });
     this.tokenSocket.on('message', (msg, rinfo) => this.received('token', msg, rinfo.address));
     for (const s of [this.dataSocket, this.tokenSocket]) s.on('error', (err) => this.log('error', `socket error: ${err.message}`));
-    for (const s of this.sendSockets.values()) {
-      // e.g. ECONNREFUSED after an ICMP port unreachable: the peer is down; the protocol copes
-      s.on('error', (err) => {
-        this.counters.sendErrors++;
-        this.log('debug', `send failed: ${err.message}`);
-      });
-    }
     this.state = 'running';
     this.log('info', `ring driver ${this.self.name} on ${this.self.address}:${this.self.port}/${this.self.port + 1}; ` +
       `segment broadcast as unicast to ${this.peers.length} daemon(s)`);
@@ -221,6 +210,61 @@ export class RingDriver {
       this.perform(this.core.install({ ringId: { procId: leader.id >>> 0, time: this.ringTime }, members: this.members.map((m) => m.id >>> 0) }));
     } else {
       this.event({ type: 'start' });
+    }
+  }
+
+  /**
+   * Takes a reloaded configuration (Spread 4's reload): send sockets for the daemons it adds,
+   * the new peers and partition-free cells, and the ring core runs the membership algorithm
+   * with the new parameters. This daemon's name, id, address and port must stay the same.
+   */
+  async reconfigure(config: SpreadConfig): Promise<void> {
+    if (this.state !== 'running') throw new Error(`ring driver is ${this.state}`);
+    const self = config.daemons.find((d) => d.name === this.self.name);
+    if (self === undefined) throw new Error(`daemon ${this.self.name} is not in the new configuration`);
+    if (self.id !== this.self.id || self.address !== this.self.address || self.port !== this.self.port) {
+      throw new Error(`daemon ${this.self.name} changes its id, address or port: that needs a restart`);
+    }
+    const auth = datagramAuthFor(config); // reads a key file: may throw, so before anything changes
+    const added = config.daemons.filter((d) => d.id !== self.id && !this.sendSockets.has(destination(d.address, d.port)));
+    await this.openSendSockets(added);
+    this.config = config;
+    this.indexOf.clear();
+    config.daemons.forEach((d, i) => {
+      // departed daemons stay in byId: their datagrams are screened out by the configuration hash
+      this.byId.set(d.id >>> 0, d);
+      this.indexOf.set(d.id >>> 0, i);
+    });
+    this.myIndex = this.indexOf.get(self.id >>> 0)!;
+    this.peers = config.daemons.filter((d) => d.id !== self.id);
+    this.partition = undefined;
+    this.auth = auth;
+    const params = ringParamsFromConfig(config, self.id, this.paramOverrides);
+    this.log('info', `configuration reloaded: ${config.daemons.length} daemon(s), hash ${(config.configHash >>> 0).toString(16)}; membership starts`);
+    this.event({ type: 'reconfigure', params });
+  }
+
+  /** One connected send socket per destination port (data and token of every other daemon, my own token port). */
+  private async openSendSockets(daemons: ReadonlyArray<DaemonSpec>): Promise<void> {
+    const type = isIPv6(this.self.address) ? 'udp6' : 'udp4';
+    for (const d of daemons) {
+      const ports = d.id === this.self.id ? [d.port + 1] : [d.port, d.port + 1];
+      for (const port of ports) {
+        const s = await bindSocket(type, this.self.address, 0);
+        this.sendSockets.set(destination(d.address, port), s);
+        await new Promise<void>((resolve, reject) => {
+          s.once('error', reject);
+          s.connect(port, d.address, () => {
+            s.off('error', reject);
+            resolve();
+          });
+        });
+        // e.g. ECONNREFUSED after an ICMP port unreachable: the peer is down; the protocol copes
+        s.on('error', (err) => {
+          this.counters.sendErrors++;
+          this.log('debug', `send failed: ${err.message}`);
+        });
+      }
     }
   }
 
@@ -256,6 +300,15 @@ export class RingDriver {
     }
     this.partition = cells === undefined ? undefined : [...cells];
     this.log('info', cells === undefined ? 'partition cleared' : `partition ${cells.join(' ')}`);
+  }
+
+  /** Monitor flow control (design 4, 9.1): takes effect at this daemon's next token visit. */
+  setFlowControl(fc: Partial<FlowControlValues>): void {
+    this.core.setFlowControl(fc);
+  }
+
+  get flowControl(): FlowControlValues {
+    return this.core.flowControl;
   }
 
   /** An event from outside: stepped now, or right after the actions being performed. */
@@ -322,6 +375,14 @@ export class RingDriver {
   private received(channel: Channel, msg: Buffer, fromAddress: string): void {
     if (this.state !== 'running') return;
     this.counters.datagramsIn++;
+    if (this.auth !== undefined) {
+      const body = this.auth.open(msg);
+      if (body === undefined) {
+        this.counters.authFailures++;
+        return this.drop(`datagram from ${fromAddress} fails the daemon key check`);
+      }
+      msg = body;
+    }
     const env = screenDatagram(this.core.state.params, msg, channel);
     if (typeof env === 'string') return this.drop(env);
     // Spread checks the source address of every datagram against the configuration (2.5).
@@ -392,17 +453,19 @@ export class RingDriver {
 
   private act(a: RingAction): void {
     switch (a.type) {
-      case 'broadcast':
-        for (const p of this.peers) this.send(a.bytes, p.port, p.address);
+      case 'broadcast': {
+        const bytes = this.signed(a.bytes);
+        for (const p of this.peers) this.send(bytes, p.port, p.address);
         return;
+      }
       case 'unicast': {
         const d = this.byId.get(a.to);
-        if (d !== undefined) this.send(a.bytes, d.port, d.address);
+        if (d !== undefined) this.send(this.signed(a.bytes), d.port, d.address);
         return;
       }
       case 'sendToken': {
         const d = this.byId.get(a.to);
-        if (d !== undefined) this.send(a.bytes, d.port + 1, d.address);
+        if (d !== undefined) this.send(this.signed(a.bytes), d.port + 1, d.address);
         return;
       }
       case 'setTimer':
@@ -447,7 +510,12 @@ export class RingDriver {
     return ids.map((id) => this.byId.get(id)?.name ?? String(id)).join(' ');
   }
 
-  private send(bytes: Uint8Array, port: number, address: string): void {
+  /** The datagram with its daemon key tag (one HMAC per datagram, however many receivers). */
+  private signed(bytes: Uint8Array): Uint8Array | Uint8Array[] {
+    return this.auth === undefined ? bytes : [bytes, this.auth.tag(bytes)];
+  }
+
+  private send(bytes: Uint8Array | Uint8Array[], port: number, address: string): void {
     const s = this.sendSockets.get(destination(address, port));
     if (s === undefined) return;
     this.counters.datagramsOut++;

@@ -4,11 +4,19 @@ import type { SpreadConfig } from '../config/model.ts';
 import { startMembership } from '../membership/transitions.ts';
 import { onSubmit, useGroupsQueue } from './hold.ts';
 import { installRing, type RingInstall } from './install.ts';
+import { reconfigureRing } from './reconfigure.ts';
 import { onDataDatagram, onTokenDatagram } from './receive.ts';
 import { onTimer, setDeliveryThreshold } from './timers.ts';
 import { ringParamsFromConfig, type RingParamOverrides, type RingParams } from './params.ts';
 import { checkInvariants, createRingState, holds, type RingState } from './state.ts';
 import type { RingAction, RingEvent, RingStatus } from './types.ts';
+
+/** The three flow-control parameters (design 4). */
+export interface FlowControlValues {
+  readonly window: number;
+  readonly personalWindow: number;
+  readonly acceleratedWindow: number;
+}
 
 export class RingCore {
   /** The shared state object of the ordering and the membership modules. */
@@ -58,8 +66,27 @@ export class RingCore {
       case 'clearGroupsQueue':
         s.groupsQueue.clearUnsent();
         break;
+      case 'reconfigure':
+        reconfigureRing(s, out, event.params);
+        break;
     }
     return out;
+  }
+
+  /**
+   * Monitor flow control (design 4, 9.1): the token visit reads these from the next visit on.
+   * An undefined value is kept; the accelerated window never exceeds the personal window.
+   */
+  setFlowControl(fc: Partial<FlowControlValues>): void {
+    const p = this.state.params;
+    const personalWindow = fc.personalWindow ?? p.personalWindow;
+    const acceleratedWindow = Math.min(fc.acceleratedWindow ?? p.acceleratedWindow, personalWindow);
+    this.state.params = { ...p, window: fc.window ?? p.window, personalWindow, acceleratedWindow };
+  }
+
+  get flowControl(): FlowControlValues {
+    const { window, personalWindow, acceleratedWindow } = this.state.params;
+    return { window, personalWindow, acceleratedWindow };
   }
 
   /** Client messages waiting for the token; the session layer stops reading clients at WATER_MARK. */

@@ -8,7 +8,7 @@
 // delivery.ts (early, Agreed and Safe paths, garbage collection), hold.ts (hold and wake),
 // timers.ts (timers), threshold.ts (delivery threshold), install.ts (installing a static ring
 // from a member list, for tests and benchmarks).
-export { RingCore } from './core.ts';
+export { RingCore, type FlowControlValues } from './core.ts';
 export { screenDatagram } from './receive.ts';
 export type { RingInstall } from './install.ts';
 export { ringParamsFromConfig, type RingParams, type RingParamOverrides } from './params.ts';

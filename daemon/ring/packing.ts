@@ -1,24 +1,31 @@
 // Cutting the down queue into packets and sending them (design 3.7, Send_new_packets), and the
 // Accelerated Ring's post-token queue (3.12, Prot_queue_bcast / Prot_flush_bcast).
 import { DATA_HEADER_BYTES } from '../wire/constants.ts';
-import { encodeDataPacket, packableTogether, packedCost, TOKEN_ROUND_OFFSET, type PackedMessage } from '../wire/data-packet.ts';
+import { encodeDataPacket, packableTogether, packedCost, packetUnits, TOKEN_ROUND_OFFSET, type PackedMessage } from '../wire/data-packet.ts';
 import { view, writeU32 } from '../wire/bytes.ts';
 import type { DataPacket } from '../wire/types.ts';
 import { fragmentOf } from './down-queue.ts';
 import { sendQueue, type RingState } from './state.ts';
 import type { RingAction } from './types.ts';
 
+export interface NewPackets {
+  readonly packets: number;
+  /** Their flow-control weight (see packetUnits). */
+  readonly units: number;
+}
+
 /**
- * Sends up to `allowed` new packets. Each starts with the next fragment of the head message and
+ * Sends new packets while their weight is below `allowed` (flow-control units). Each starts with the next fragment of the head message and
  * takes its service; when that fragment ends its message, further one-fragment messages of a
  * compatible service are packed behind it while they fit. Each packet is stored as received (my
  * own packets count toward myAru) and broadcast, or queued for after the token.
  */
-export function sendNewPackets(s: RingState, out: RingAction[], allowed: number): number {
+export function sendNewPackets(s: RingState, out: RingAction[], allowed: number): NewPackets {
   const params = s.params;
   const queue = sendQueue(s);
   let sent = 0;
-  while (sent < allowed) {
+  let units = 0;
+  while (units < allowed) {
     const head = queue.peek();
     if (head === undefined) break;
     const service = head.message.service;
@@ -69,9 +76,10 @@ export function sendNewPackets(s: RingState, out: RingAction[], allowed: number)
     s.store.set(seq, { packet, state: 'received' });
     queueBroadcast(s, out, datagram);
     sent++;
+    units += packetUnits(datagram.length);
   }
   s.counters.packetsSent += sent;
-  return sent;
+  return { packets: sent, units };
 }
 
 /** Stamps the round at the moment of broadcast: post-token packets carry the next round (3.12 rule 2). */

@@ -1,6 +1,7 @@
 // Retransmission requests and answers on the token (design 3.6, protocol.c: Answer_retrans).
 import { MAX_TOKEN_BYTES, NO_DAEMON, NO_SEGMENT, RTR_ENTRY_HEADER_BYTES } from '../wire/constants.ts';
-import { setTransmitter } from '../wire/envelope.ts';
+import { packetUnits } from '../wire/data-packet.ts';
+import { stampSender } from '../wire/envelope.ts';
 import { tokenBytes } from '../wire/token.ts';
 import { ringIdEquals } from '../wire/types.ts';
 import type { RtrEntry } from '../wire/types.ts';
@@ -11,6 +12,8 @@ export interface RetransAnswer {
   /** Entries of other rings, copied unchanged (only during recovery). */
   readonly kept: RtrEntry[];
   readonly numRetrans: number;
+  /** The retransmitted packets' flow-control weight (see packetUnits). */
+  readonly units: number;
   /** Whom answers to my own request go to: me, or nobody in particular when others miss them too. */
   readonly targetDaemon: number;
   readonly targetSegment: number;
@@ -26,6 +29,7 @@ export function answerRetransmissions(s: RingState, out: RingAction[], rtr: Read
   const mySegment = s.params.segmentOf.get(self)!;
   const kept: RtrEntry[] = [];
   let numRetrans = 0;
+  let units = 0;
   let targetDaemon = self;
   let targetSegment = mySegment;
   for (const e of rtr) {
@@ -45,7 +49,7 @@ export function answerRetransmissions(s: RingState, out: RingAction[], rtr: Read
         continue;
       }
       const bytes = stored.packet.datagram;
-      setTransmitter(bytes, self);
+      stampSender(bytes, s.params.configHash, self);
       if (e.targetDaemon !== NO_DAEMON) {
         if (e.targetDaemon === self) continue;
         out.push({ type: 'unicast', to: e.targetDaemon, bytes });
@@ -54,10 +58,11 @@ export function answerRetransmissions(s: RingState, out: RingAction[], rtr: Read
         out.push({ type: 'broadcast', bytes });
       }
       numRetrans++;
+      units += packetUnits(bytes.length);
     }
   }
   s.counters.retransmissions += numRetrans;
-  return { kept, numRetrans, targetDaemon, targetSegment };
+  return { kept, numRetrans, units, targetDaemon, targetSegment };
 }
 
 /**

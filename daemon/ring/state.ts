@@ -101,7 +101,8 @@ export interface FixedActions {
 export interface RingState {
   /** Replaced whole by RingCore.setFlowControl (monitor flow control, design 4); read per visit. */
   params: RingParams;
-  readonly fixed: FixedActions;
+  /** Rebuilt with the params on a live reconfiguration (timeouts may change). */
+  fixed: FixedActions;
 
   // Membership-owned.
   memberState: MembershipState;
@@ -210,6 +211,16 @@ export function ringView(params: RingParams, ringId: RingId, members: ReadonlyAr
   };
 }
 
+export function fixedActions(params: RingParams): FixedActions {
+  return {
+    setTokenLoss: { type: 'setTimer', name: 'TOKEN_LOSS', ms: params.tokenTimeoutMs },
+    setHurry: { type: 'setTimer', name: 'HURRY', ms: params.hurryTimeoutMs },
+    cancelHurry: { type: 'cancelTimer', name: 'HURRY' },
+    tokenFirst: { type: 'tokenPriority', tokenFirst: true },
+    dataFirst: { type: 'tokenPriority', tokenFirst: false },
+  };
+}
+
 /**
  * State of a daemon before any ring is installed: member set {me}, ring id {me, 0} (Spread's
  * {me, -1}: time 0 is below every time a daemon writes), no token alive, nothing delivered.
@@ -219,13 +230,7 @@ export function createRingState(params: RingParams): RingState {
   const alone = ringView(params, ringId, [params.selfId]);
   return {
     params,
-    fixed: {
-      setTokenLoss: { type: 'setTimer', name: 'TOKEN_LOSS', ms: params.tokenTimeoutMs },
-      setHurry: { type: 'setTimer', name: 'HURRY', ms: params.hurryTimeoutMs },
-      cancelHurry: { type: 'cancelTimer', name: 'HURRY' },
-      tokenFirst: { type: 'tokenPriority', tokenFirst: true },
-      dataFirst: { type: 'tokenPriority', tokenFirst: false },
-    },
+    fixed: fixedActions(params),
     memberState: 'OP',
     memb: {
       fMembers: [params.selfId],

@@ -65,10 +65,12 @@ export function onToken(s: RingState, out: RingAction[], t: Token): void {
     personalWindow: params.personalWindow,
     flowControl: t.flowControl,
   });
-  const numSent = sendNewPackets(s, out, allowed);
-  t.flowControl = nextFlowControl(t.flowControl, answer.numRetrans, numSent, s.lastNumRetrans, s.lastNumSent);
-  s.lastNumRetrans = answer.numRetrans;
-  s.lastNumSent = numSent;
+  const fresh = sendNewPackets(s, out, allowed);
+  const numSent = fresh.packets;
+  // the token counts flow-control units: packets of Spread's size (see packetUnits)
+  t.flowControl = nextFlowControl(t.flowControl, answer.units, fresh.units, s.lastNumRetrans, s.lastNumSent);
+  s.lastNumRetrans = answer.units;
+  s.lastNumSent = fresh.units;
 
   advanceMyAru(s);
   // Accelerated Ring rule 3: packets beyond the token I sent last may still be on the wire.

@@ -1,5 +1,6 @@
 // Events into and actions out of the ring core (design 1.5, 10.1).
 import type { RingId, RingService } from '../wire/types.ts';
+import type { RingParams } from './params.ts';
 
 export type { RingId, RingService } from '../wire/types.ts';
 
@@ -76,7 +77,9 @@ export type RingEvent =
    */
   | { readonly type: 'useGroupsQueue'; readonly on: boolean }
   /** Drops whatever is left in the GROUPS queue (stale state-exchange messages after a cascade). */
-  | { readonly type: 'clearGroupsQueue' };
+  | { readonly type: 'clearGroupsQueue' }
+  /** A reloaded configuration's parameters (see reconfigure.ts). */
+  | { readonly type: 'reconfigure'; readonly params: RingParams };
 
 /** One message handed up, in delivery order. */
 export interface RingDelivery {

@@ -43,9 +43,11 @@ import {
   type MessageHeader,
   type Version,
 } from '../../client/wire/index.ts';
+import { decideAuth, PERMIT_ALL, type AccessPolicy } from '../auth/decide.ts';
 import type { GroupActions, GroupNotice, GroupTable, RingId } from '../groups/group-table.ts';
 import { decodeGroupsMessage, encodeGroupsMessage } from '../groups/groups-message.ts';
 import type { DaemonLog } from '../logging.ts';
+import type { DeliveryLatencyProbe } from '../metrics/latency.ts';
 import type { Orderer, PacketClass } from '../orderer.ts';
 import { Session, type ClientStream } from './session.ts';
 import { validateClientHeader } from './validate.ts';
@@ -61,14 +63,16 @@ export interface SessionLayerOptions {
   readonly maxSessionMessages?: number;
   readonly maxSessions?: number;
   readonly handshakeTimeoutMs?: number;
-  readonly allowedAuthMethods?: ReadonlyArray<string>;
-  readonly requiredAuthMethods?: ReadonlyArray<string>;
+  /** Authentication methods and access control (default: NULL offered, PERMIT). */
+  readonly access?: AccessPolicy;
   readonly orderer: Orderer;
   readonly groups: GroupTable<Session>;
   readonly log: DaemonLog;
   /** Injected randomness for daemon-chosen private names. */
   readonly random: () => number;
   readonly now: () => number;
+  /** Times sampled messages from receipt to delivery (the metrics endpoint); none by default. */
+  readonly deliveryLatency?: DeliveryLatencyProbe;
 }
 
 export interface SessionCounters {
@@ -116,8 +120,7 @@ export class SessionLayer {
   private readonly maxSessionMessages: number;
   private readonly maxSessions: number;
   private readonly handshakeTimeoutMs: number;
-  private readonly allowedAuth: ReadonlyArray<string>;
-  private readonly requiredAuth: ReadonlyArray<string>;
+  private access: AccessPolicy;
   readonly counters: SessionCounters = {
     sessionsAccepted: 0,
     sessionsRejected: 0,
@@ -133,8 +136,7 @@ export class SessionLayer {
     this.maxSessionMessages = opts.maxSessionMessages ?? DEFAULT_MAX_SESSION_MESSAGES;
     this.maxSessions = opts.maxSessions ?? MAX_SESSIONS;
     this.handshakeTimeoutMs = opts.handshakeTimeoutMs ?? 1000;
-    this.allowedAuth = opts.allowedAuthMethods ?? ['NULL'];
-    this.requiredAuth = opts.requiredAuthMethods ?? [];
+    this.access = opts.access ?? PERMIT_ALL;
     opts.orderer.onDeliver((service, payload) => this.deliver(service, payload));
     opts.orderer.onDrained(() => this.maybeResumeReading());
     opts.orderer.onConfiguration?.((c) =>
@@ -153,6 +155,11 @@ export class SessionLayer {
     return n;
   }
 
+  /** Each open session's outbound queue length, by private group (metrics, read at scrape time). */
+  *queueDepths(): Iterable<readonly [string, number]> {
+    for (const s of this.sessions) if (s.state === 'open') yield [s.privateGroup, s.queuedMessages];
+  }
+
   /** Largest outbound queue of any session (for status and the bounded-memory tests). */
   get maxQueuedMessages(): number {
     let n = 0;
@@ -163,7 +170,7 @@ export class SessionLayer {
   // ---- connections ----------------------------------------------------------------------
 
   /** A new client stream. Returns the session, or undefined when refused at once (quota). */
-  accept(stream: ClientStream, peer: string): Session | undefined {
+  accept(stream: ClientStream, peer: string, peerAddress?: string): Session | undefined {
     if (this.sessions.size >= this.maxSessions) {
       this.logSession(`refused ${peer}: ${this.sessions.size} sessions (REJECT_QUOTA)`);
       this.counters.sessionsRejected++;
@@ -171,7 +178,7 @@ export class SessionLayer {
       stream.end();
       return undefined;
     }
-    const s = new Session(this.nextId++, stream, peer, this.opts.now());
+    const s = new Session(this.nextId++, stream, peer, this.opts.now(), peerAddress);
     this.sessions.add(s);
     s.handshakeTimer = setTimeout(() => this.handshakeTimedOut(s), this.handshakeTimeoutMs);
     if (this.readPaused) this.pauseSession(s);
@@ -236,11 +243,11 @@ export class SessionLayer {
         this.acceptSession(s);
         return;
       }
-      if (this.allowedAuth.length === 0) {
+      if (this.access.allowed.length === 0) {
         s.stream.write(encodeAuthList([]));
         return this.rejectHandshake(s, REJECT_AUTH, 'no authentication method allowed');
       }
-      s.stream.write(encodeAuthList(this.allowedAuth));
+      s.stream.write(encodeAuthList(this.access.allowed));
       s.state = 'auth';
     }
     if (s.state === 'auth') {
@@ -248,20 +255,15 @@ export class SessionLayer {
       const chosen = parseAuthChoice(s.handshakeBytes.subarray(0, AUTH_CHOICE_BYTES));
       const rest = s.handshakeBytes.subarray(AUTH_CHOICE_BYTES);
       s.handshakeBytes = Buffer.alloc(0);
-      if (chosen.length === 0) return this.rejectHandshake(s, REJECT_AUTH, 'no authentication method chosen');
-      for (const m of chosen)
-        if (!this.allowedAuth.includes(m)) return this.rejectHandshake(s, REJECT_AUTH, `method '${m}' not allowed`);
-      for (const m of this.requiredAuth)
-        if (!this.authenticate(m, s)) return this.rejectHandshake(s, REJECT_AUTH, `required method '${m}' failed`);
-      for (const m of chosen)
-        if (!this.authenticate(m, s)) return this.rejectHandshake(s, REJECT_AUTH, `method '${m}' failed`);
+      const d = decideAuth(this.access, s.peerAddress, chosen);
+      if (!d.accept) return this.rejectHandshake(s, d.code, d.reason);
       if (this.acceptSession(s) && rest.length > 0) s.reader!.push(rest);
     }
   }
 
-  /** Runs one authentication method; NULL always succeeds. */
-  private authenticate(method: string, _s: Session): boolean {
-    return method === 'NULL';
+  /** Replaces the access policy for handshakes from now on (open sessions stay). */
+  setAccessPolicy(access: AccessPolicy): void {
+    this.access = access;
   }
 
   private acceptSession(s: Session): boolean {
@@ -296,7 +298,8 @@ export class SessionLayer {
   }
 
   private rejectHandshake(s: Session, code: number, reason: string): void {
-    this.logSession(`refused ${s.peer}: ${reason} (reject ${code})`);
+    // Authentication refusals belong to the access control module's category (Table 2.1 ACM).
+    this.opts.log.log(code === REJECT_AUTH ? 'ACM' : 'SESSION', 'INFO', `refused ${s.peer}: ${reason} (reject ${code})`);
     this.counters.sessionsRejected++;
     s.stream.write(encodeRejectByte(code));
     s.stream.end();
@@ -350,6 +353,7 @@ export class SessionLayer {
       // Data: keep only the service bits and SELF_DISCARD, so nothing a client sends can pass
       // for a membership or daemon message (spec section 7).
       normalizeHeaderInPlace(frame, h, h.type & (REGULAR_MESS | SELF_DISCARD));
+      this.opts.deliveryLatency?.sent(s.privateGroup);
       this.opts.orderer.submit(packetClassOf(h.type), frame);
     }
     this.checkWaterMark();
@@ -434,14 +438,19 @@ export class SessionLayer {
     const sender = readName(payload, 4);
     if ((type & JOIN_MESS) !== 0) {
       const group = readName(payload, HEADER_BYTES);
+      if (this.opts.log.enabled('GROUPS')) this.opts.log.log('GROUPS', 'INFO', `${sender} joins ${group}`);
       this.sendNotices(this.opts.groups.join(sender, group, this.localSession(sender)));
     } else if ((type & LEAVE_MESS) !== 0) {
-      this.sendNotices(this.opts.groups.leave(sender, readName(payload, HEADER_BYTES)));
+      const group = readName(payload, HEADER_BYTES);
+      if (this.opts.log.enabled('GROUPS')) this.opts.log.log('GROUPS', 'INFO', `${sender} leaves ${group}`);
+      this.sendNotices(this.opts.groups.leave(sender, group));
     } else if ((type & GROUPS_MESS) !== 0) {
       const m = decodeGroupsMessage(payload);
       if (m === undefined) this.opts.log.log('GROUPS', 'ERROR', `undecodable GROUPS message from ${sender}`);
       else this.applyGroupActions(this.opts.groups.groupsMessage(m));
     } else if ((type & KILL_MESS) !== 0) {
+      if (this.opts.log.enabled('GROUPS')) this.opts.log.log('GROUPS', 'INFO', `${sender} disconnected: removed from its groups`);
+      this.opts.deliveryLatency?.forget(sender);
       this.sendNotices(this.opts.groups.kill(sender));
       const s = this.byPrivateGroup.get(sender);
       if (s !== undefined) {
@@ -451,6 +460,7 @@ export class SessionLayer {
         s.state = 'freed';
       }
     } else {
+      this.opts.deliveryLatency?.delivered(sender);
       this.deliverData(type, sender, payload);
     }
   }

@@ -55,6 +55,8 @@ export class Session {
     readonly stream: ClientStream,
     readonly peer: string,
     now: number,
+    /** The client's IP address for access control; undefined for a Unix-socket client. */
+    readonly peerAddress?: string,
   ) {
     this.connectedAt = now;
   }

@@ -16,7 +16,7 @@ export const DatagramKind = {
   REFER: 6,
   FORM1: 7,
   FORM2: 8,
-  // Reserved for the monitor (not decoded yet).
+  // The monitor's control packets (control.ts).
   STATUS: 9,
   PARTITION: 10,
   FLOW_CONTROL: 11,

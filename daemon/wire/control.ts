@@ -26,6 +26,8 @@ export type ControlPacket =
       readonly replyPort: number;
       readonly wantAck: boolean;
     }
+  /** Re-read spread.conf (Spread 4's reload); the daemon answers with its verdict if asked. */
+  | { readonly kind: 'reload'; readonly replyPort: number; readonly wantAck: boolean }
   /** A daemon's answer to a request that asked for one. */
   | { readonly kind: 'ack'; readonly accepted: boolean; readonly reason: string };
 
@@ -39,11 +41,12 @@ const KIND_OF: Record<ControlPacket['kind'], number> = {
   statusReply: DatagramKind.STATUS,
   partition: DatagramKind.PARTITION,
   flowControl: DatagramKind.FLOW_CONTROL,
+  reload: DatagramKind.RELOAD,
   ack: DatagramKind.STATUS,
 };
 
 export function isControlKind(kind: number): boolean {
-  return kind === DatagramKind.STATUS || kind === DatagramKind.PARTITION || kind === DatagramKind.FLOW_CONTROL;
+  return kind === DatagramKind.STATUS || kind === DatagramKind.PARTITION || kind === DatagramKind.FLOW_CONTROL || kind === DatagramKind.RELOAD;
 }
 
 function envelope(size: number, kind: number, flags: number, env: ControlEnvelope): Buffer {
@@ -58,7 +61,8 @@ function envelope(size: number, kind: number, flags: number, env: ControlEnvelop
 
 export function encodeControl(p: ControlPacket, env: ControlEnvelope): Buffer {
   switch (p.kind) {
-    case 'statusRequest': {
+    case 'statusRequest':
+    case 'reload': {
       const b = envelope(ENVELOPE_BYTES + 2, KIND_OF[p.kind], p.wantAck ? FLAG_WANT_ACK : 0, env);
       writeU16(b, ENVELOPE_BYTES, p.replyPort);
       return b;
@@ -133,6 +137,9 @@ export function decodeControl(bytes: Uint8Array): { env: ControlEnvelope; packet
       const perDaemon = Array.from({ length: count }, (_, i) => [readI32(bytes, ENVELOPE_BYTES + 8 + 8 * i), readI32(bytes, ENVELOPE_BYTES + 12 + 8 * i)] as const);
       return { env, packet: { kind: 'flowControl', window: readI32(bytes, ENVELOPE_BYTES + 4), perDaemon, replyPort: readU16(bytes, ENVELOPE_BYTES), wantAck } };
     }
+    case DatagramKind.RELOAD:
+      if (n !== ENVELOPE_BYTES + 2) return `reload packet of ${n} bytes`;
+      return { env, packet: { kind: 'reload', replyPort: readU16(bytes, ENVELOPE_BYTES), wantAck } };
     default:
       return `not a control packet (kind ${e.kind})`;
   }

@@ -14,6 +14,7 @@ import {
   FRAGMENT_HEADER_BYTES,
   MAX_FRAGMENTS,
   MAX_PACKET_BODY_BYTES,
+  PACKET_BODY_BYTES,
   TRANSMITTER_OFFSET,
   WIRE_VERSION,
 } from './constants.ts';
@@ -119,6 +120,15 @@ export function encodeDataPacket(
     pos += FRAGMENT_HEADER_BYTES + m.payload.length;
   }
   return buf;
+}
+
+/**
+ * A data packet's weight in flow control: Window and PersonalWindow count packets of Spread's
+ * size (1472 bytes), so a bigger datagram weighs as many of them as its body fills, and the
+ * bytes in flight stay what the guide's settings mean whatever PacketSize is.
+ */
+export function packetUnits(datagramLength: number): number {
+  return Math.max(1, Math.ceil((datagramLength - DATA_HEADER_BYTES) / PACKET_BODY_BYTES));
 }
 
 /** Decodes and validates a data packet, or returns why it is malformed. Never throws. */

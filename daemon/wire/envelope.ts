@@ -17,9 +17,12 @@ export function peekEnvelope(bytes: Uint8Array): Envelope | string {
 }
 
 /**
- * Rewrites the transmitter field in place. A retransmission is the stored datagram with only
- * this field changed (design 3.6); a daemon only ever writes its own id into its own copy.
+ * Rewrites the sender's fields in place. A retransmission is the stored datagram with only the
+ * transmitter changed (design 3.6), and the configuration hash in force: after a reload the
+ * recovery of the old ring re-sends packets first sent under the old file's hash. A daemon only
+ * ever writes into its own copy.
  */
-export function setTransmitter(datagram: Uint8Array, transmitter: number): void {
+export function stampSender(datagram: Uint8Array, configHash: number, transmitter: number): void {
+  writeU32(datagram, CONFIG_HASH_OFFSET, configHash);
   writeU32(datagram, TRANSMITTER_OFFSET, transmitter);
 }

@@ -177,28 +177,31 @@ export function checkConfigurationOrder(incs: ReadonlyArray<Incarnation>): strin
   return cycle === undefined ? [] : [`regular configurations installed in conflicting orders: ${cycle.join(' -> ')}`];
 }
 
+/** A cycle of the graph, if any. Iterative depth-first search: real runs give chains of many thousand messages. */
 function findCycle(edges: ReadonlyMap<string, ReadonlySet<string>>): string[] | undefined {
-  const state = new Map<string, number>(); // 1 on the stack, 2 done
-  const stack: string[] = [];
-  const visit = (n: string): string[] | undefined => {
+  const state = new Map<string, number>(); // 1 on the path, 2 done
+  const path: string[] = [];
+  const pending: Array<Iterator<string>> = []; // per path node: its successors not yet visited
+  const enter = (n: string): void => {
     state.set(n, 1);
-    stack.push(n);
-    for (const m of edges.get(n) ?? []) {
-      const st = state.get(m);
-      if (st === 1) return [...stack.slice(stack.indexOf(m)), m];
-      if (st === undefined) {
-        const c = visit(m);
-        if (c !== undefined) return c;
-      }
-    }
-    stack.pop();
-    state.set(n, 2);
-    return undefined;
+    path.push(n);
+    pending.push((edges.get(n) ?? new Set<string>()).values());
   };
-  for (const n of edges.keys()) {
-    if (state.has(n)) continue;
-    const c = visit(n);
-    if (c !== undefined) return c;
+  for (const root of edges.keys()) {
+    if (state.has(root)) continue;
+    enter(root);
+    while (path.length > 0) {
+      const next = pending[pending.length - 1]!.next();
+      if (next.done === true) {
+        state.set(path.pop()!, 2);
+        pending.pop();
+        continue;
+      }
+      const m = next.value;
+      const st = state.get(m);
+      if (st === 1) return [...path.slice(path.indexOf(m)), m];
+      if (st === undefined) enter(m);
+    }
   }
   return undefined;
 }

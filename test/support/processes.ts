@@ -27,7 +27,7 @@ export async function spawnDaemon(conf: string, name: string, host: string, port
   const d: DaemonProcess = { name, proc, output: '' };
   proc.stdout!.on('data', (b: Buffer) => (d.output += b.toString()));
   proc.stderr!.on('data', (b: Buffer) => (d.output += b.toString()));
-  const deadline = Date.now() + 15_000;
+  const deadline = Date.now() + 60_000;
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`daemon ${name} exited ${proc.exitCode}: ${d.output}`);
     const ok = await new Promise<boolean>((resolve) => {
@@ -39,7 +39,11 @@ export async function spawnDaemon(conf: string, name: string, host: string, port
       s.once('error', () => resolve(false));
     });
     if (ok) return d;
-    if (Date.now() > deadline) throw new Error(`daemon ${name} did not open ${host}:${port}: ${d.output}`);
+    if (Date.now() > deadline) {
+      // never leave a daemon behind that nobody will stop
+      proc.kill('SIGKILL');
+      throw new Error(`daemon ${name} did not open ${host}:${port}: ${d.output}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -231,13 +231,12 @@ describe('other options', () => {
     assert.equal(withOptions('SocketPortReuse = Auto').socketPortReuse, 'AUTO');
     rejects('SocketPortReuse = true', /expected one of AUTO, ON, OFF after 'SocketPortReuse =', found 'true'/);
   });
-  test('RuntimeDir, DaemonUser, DaemonGroup are kept, with a not-yet-implemented warning', () => {
+  test('RuntimeDir, DaemonUser, DaemonGroup are kept, without warnings (the daemon acts on them)', () => {
     const c = withOptions('RuntimeDir = /var/run/x\nDaemonUser = nobody\nDaemonGroup = "nogroup"');
     assert.equal(c.runtimeDir, '/var/run/x');
     assert.equal(c.daemonUser, 'nobody');
     assert.equal(c.daemonGroup, 'nogroup');
-    assert.equal(c.warnings.length, 3);
-    assert.match(c.warnings[0]!, /^spread\.conf:1:1: RuntimeDir is accepted but not acted upon yet$/);
+    assert.deepEqual(c.warnings, []);
     rejects('DaemonUser = ""', /expected a user name/);
     rejects(`DaemonGroup = ${'g'.repeat(33)}`, /DaemonGroup is longer than 32 characters/);
     rejects('RuntimeDir = =', /expected a directory after 'RuntimeDir =', found '='/);

@@ -18,6 +18,7 @@ const packet: fc.Arbitrary<ControlPacket> = fc.oneof(
     wantAck: fc.boolean(),
   }, { noNullPrototype: true }),
   fc.record({ kind: fc.constant('ack' as const), accepted: fc.boolean(), reason: fc.string() }, { noNullPrototype: true }),
+  fc.record({ kind: fc.constant('reload' as const), replyPort: port, wantAck: fc.boolean() }, { noNullPrototype: true }),
 );
 
 test('control packets round-trip', () => {

@@ -1,13 +1,15 @@
 // The monitor against real daemons: status records that follow the traffic, a partition sent by
-// the monitor that splits the ring and a cancel that heals it, and commands refused when
-// DangerousMonitor is off.
+// the monitor that splits the ring and a cancel that heals it, commands refused when
+// DangerousMonitor is off, and flow control changed at run time.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AGREED_MESS } from '../../../client/wire/index.ts';
 import { parseConfig } from '../../../daemon/config/index.ts';
 import { MonitorClient } from '../../../daemon/monitor/monitor-client.ts';
 import { FAST_TIMEOUTS, startTestDaemons, threeDaemonConfig, waitForRing } from '../../support/daemon.ts';
+import { writeTempConfig } from '../../support/processes.ts';
 import { rawConnect, rawJoin, rawMulticast, rawReceive } from '../../support/raw-client.ts';
+import { runMonitor } from './spmonitor-process.ts';
 
 async function withMonitor<T>(text: string, f: (m: MonitorClient, config: ReturnType<typeof parseConfig>) => Promise<T>): Promise<T> {
   const config = parseConfig(text, '<test>');
@@ -21,7 +23,7 @@ async function withMonitor<T>(text: string, f: (m: MonitorClient, config: Return
 }
 
 test('status follows traffic; a monitor partition splits the ring and a cancel heals it', async () => {
-  const text = threeDaemonConfig(32510, ...FAST_TIMEOUTS, 'DangerousMonitor = true');
+  const text = threeDaemonConfig(33510, ...FAST_TIMEOUTS, 'DangerousMonitor = true');
   const daemons = await startTestDaemons(text, ['d1', 'd2', 'd3']);
   try {
     await waitForRing(daemons, 3);
@@ -53,7 +55,7 @@ test('status follows traffic; a monitor partition splits the ring and a cancel h
 });
 
 test('with DangerousMonitor off the daemon refuses partition and flow control, and says so', async () => {
-  const text = threeDaemonConfig(32520, ...FAST_TIMEOUTS);
+  const text = threeDaemonConfig(33520, ...FAST_TIMEOUTS);
   const daemons = await startTestDaemons(text, ['d1', 'd2', 'd3']);
   try {
     await waitForRing(daemons, 3);
@@ -65,6 +67,42 @@ test('with DangerousMonitor off the daemon refuses partition and flow control, a
       for (const a of fc.values()) assert.equal(a.accepted, false);
       const st = await mon.status(config.daemons);
       assert.equal(st.get('d1')!.numProcs, 3, 'nothing changed');
+    });
+  } finally {
+    await Promise.all(daemons.map((d) => d.stop()));
+  }
+});
+
+test('flow control sent by spmonitor is applied by every daemon from its next token visit, and status shows it', async () => {
+  // Spread's datagram size, so that each 1300-byte message is a packet of its own.
+  const text = threeDaemonConfig(33530, ...FAST_TIMEOUTS, 'DangerousMonitor = true', 'PacketSize = 1472');
+  const daemons = await startTestDaemons(text, ['d1', 'd2', 'd3']);
+  try {
+    await waitForRing(daemons, 3);
+    const run = await runMonitor(['-c', writeTempConfig(text), '-n', 'd1', 'flow-control', '60', '1']);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    for (const d of ['d1', 'd2', 'd3']) assert.match(run.stdout, new RegExp(`^${d}: accepted \\(flow control applied\\)$`, 'm'));
+    await withMonitor(text, async (mon, config) => {
+      const st = await mon.status(config.daemons);
+      for (const d of ['d1', 'd2', 'd3']) {
+        assert.equal(st.get(d)!.window, 60, d);
+        assert.equal(st.get(d)!.personalWindow, 1, d);
+        assert.ok(st.get(d)!.acceleratedWindow <= 1, 'the accelerated window never exceeds the personal window');
+      }
+      // With a personal window of 1 each token visit sends at most one new packet.
+      const before = st.get('d1')!;
+      const s = await rawConnect({ port: daemons[0]!.tcpPort, host: '127.0.0.1' }, 'fc', false);
+      rawJoin(s, 'fc');
+      const body = Buffer.alloc(1300, 7);
+      for (let i = 0; i < 100; i++) rawMulticast(s, AGREED_MESS, ['fc'], body);
+      for (let i = 0; i < 100; i++) await rawReceive(s, 20_000);
+      const after = (await mon.status([config.daemons[0]!])).get('d1')!;
+      s.client.close();
+      assert.equal(after.membershipChanges, before.membershipChanges, 'one ring throughout');
+      const sent = after.packetsSent - before.packetsSent;
+      const visits = after.tokenRounds - before.tokenRounds;
+      assert.ok(sent >= 100, `${sent} packets sent`);
+      assert.ok(sent <= visits, `${sent} packets in ${visits} token visits: at most one per visit`);
     });
   } finally {
     await Promise.all(daemons.map((d) => d.stop()));

@@ -19,7 +19,7 @@ import {
   encodeToken,
   packedCost,
   peekEnvelope,
-  setTransmitter,
+  stampSender,
   tokenBytes,
   type RingService,
   type Token,
@@ -39,10 +39,11 @@ describe('data packet', () => {
     assert.equal(b.length, DATA_HEADER_BYTES + 5);
     assert.deepEqual(peekEnvelope(b), { version: 1, kind: DatagramKind.DATA, configHash: 0xa1b2c3d4, transmitter: 7 });
     assert.equal(b.readUInt32BE(24), 42); // network byte order
-    setTransmitter(b, 0xfffffffe);
+    stampSender(b, 0x0badf00d, 0xfffffffe);
     const p = decodeDataPacket(b);
     assert.ok(typeof p !== 'string');
     assert.equal(p.transmitter, 0xfffffffe);
+    assert.equal(p.configHash, 0x0badf00d);
     assert.equal(p.originator, 9);
   });
 
