@@ -10,6 +10,7 @@ import dgram from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import type { DaemonSpec, MembershipTimeouts, SpreadConfig } from '../config/model.ts';
 import { RingCore, ringParamsFromConfig, screenDatagram, type RingParamOverrides } from '../ring/index.ts';
+import { peekEnvelope } from '../wire/envelope.ts';
 import { formatRingId } from '../wire/types.ts';
 import { KIND_OFFSET } from '../wire/constants.ts';
 import { isControlKind } from '../wire/control.ts';
@@ -128,6 +129,8 @@ export class RingDriver {
   private controlCallback: ((bytes: Buffer, fromAddress: string) => void) | undefined;
   private readonly tokenLostCallbacks: Array<() => void> = [];
   private readonly membershipCallbacks: Array<(running: boolean) => void> = [];
+  /** Daemon id/configuration hash pairs already reported as running another file. */
+  private readonly foreignWarned = new Set<string>();
   /** Whether the membership algorithm was running after the last step (memberState other than OP). */
   private membershipRunning = false;
   private readonly counters: RingDriverCounters = { datagramsIn: 0, datagramsOut: 0, dropped: 0, partitioned: 0, sendErrors: 0, authFailures: 0 };
@@ -239,6 +242,7 @@ export class RingDriver {
     this.peers = config.daemons.filter((d) => d.id !== self.id);
     this.partition = undefined;
     this.auth = auth;
+    this.foreignWarned.clear();
     const params = ringParamsFromConfig(config, self.id, this.paramOverrides);
     this.log('info', `configuration reloaded: ${config.daemons.length} daemon(s), hash ${(config.configHash >>> 0).toString(16)}; membership starts`);
     this.event({ type: 'reconfigure', params });
@@ -384,7 +388,10 @@ export class RingDriver {
       msg = body;
     }
     const env = screenDatagram(this.core.state.params, msg, channel);
-    if (typeof env === 'string') return this.drop(env);
+    if (typeof env === 'string') {
+      this.warnForeignConfiguration(msg, fromAddress);
+      return this.drop(env);
+    }
     // Spread checks the source address of every datagram against the configuration (2.5).
     if (this.byId.get(env.transmitter)!.address !== fromAddress) {
       return this.drop(`datagram from ${fromAddress} claims daemon ${env.transmitter}`);
@@ -398,6 +405,21 @@ export class RingDriver {
       this.drainScheduled = true;
       setImmediate(this.drain);
     }
+  }
+
+  /**
+   * Says once per daemon and hash why a configured daemon's datagrams are dropped: it runs
+   * another spread.conf (the configuration hash differs), as during a reload or a mistake.
+   */
+  private warnForeignConfiguration(msg: Buffer, fromAddress: string): void {
+    const env = peekEnvelope(msg);
+    if (typeof env === 'string' || env.configHash === this.config.configHash >>> 0) return;
+    const d = this.byId.get(env.transmitter);
+    const key = `${env.transmitter}/${env.configHash}`;
+    if (d === undefined || d.address !== fromAddress || this.foreignWarned.has(key)) return;
+    this.foreignWarned.add(key);
+    this.log('warn', `${d.name} sends with configuration hash ${env.configHash.toString(16)}, mine is ${(this.config.configHash >>> 0).toString(16)}: ` +
+      'it runs another spread.conf; its datagrams are dropped until both run the same file');
   }
 
   private drop(reason: string): void {

@@ -105,6 +105,7 @@ import {
   readHeader,
   readGroupNames,
   bodyOffset,
+  REG_MEMB_MESS,
   SPREAD_VERSION,
   type MessageHeader,
 } from '../../client/wire/index.ts';
@@ -154,4 +155,14 @@ export async function rawReceive(s: RawSession, timeoutMs = 3000): Promise<Recei
   const frame = await s.client.readMessage(timeoutMs);
   const header = readHeader(frame);
   return { header, groups: readGroupNames(frame, header), body: frame.subarray(bodyOffset(header)), frame };
+}
+
+/** Reads until `n` data messages (membership messages skipped) have arrived. */
+export async function rawReceiveData(s: RawSession, n: number, timeoutMs = 10_000): Promise<ReceivedMessage[]> {
+  const out: ReceivedMessage[] = [];
+  while (out.length < n) {
+    const m = await rawReceive(s, timeoutMs);
+    if ((m.header.type & REG_MEMB_MESS) === 0) out.push(m);
+  }
+  return out;
 }

@@ -234,8 +234,18 @@ export function checkSelfDelivery(traces: readonly MemberTrace[]): string[] {
   return v.list;
 }
 
-/** Per receiver, each sender's messages come in the order sent, none twice. */
-export function checkFifo(traces: readonly MemberTrace[]): string[] {
+type MessageEvent = Extract<TraceEvent, { kind: 'message' }>;
+
+/** Which messages the service levels order: across daemons a one-packet Reliable message may overtake its sender's earlier ones (daemon-protocol.md 3.8). */
+export interface OrderRules {
+  /** Messages kept in per-sender order (default all). */
+  readonly fifo?: (e: MessageEvent) => boolean;
+  /** Messages in one total order at every member, such as Agreed and Safe ones (default: not checked). */
+  readonly total?: (e: MessageEvent) => boolean;
+}
+
+/** Per receiver, each sender's messages (those `fifo` orders) come in the order sent; none twice. */
+export function checkFifo(traces: readonly MemberTrace[], fifo: (e: MessageEvent) => boolean = () => true): string[] {
   const v = new Violations();
   for (const t of traces) {
     const last = new Map<string, number>();
@@ -244,6 +254,7 @@ export function checkFifo(traces: readonly MemberTrace[]): string[] {
       if (e.kind !== 'message') continue;
       if (seen.has(e.id) && !v.add(`${t.member} delivered ${e.id} twice`)) return v.list;
       seen.add(e.id);
+      if (!fifo(e)) continue;
       const prev = last.get(e.sender);
       if (prev !== undefined && e.seq <= prev && !v.add(`${t.member} delivered ${e.sender}'s #${e.seq} after #${prev}`)) return v.list;
       last.set(e.sender, e.seq);
@@ -252,14 +263,36 @@ export function checkFifo(traces: readonly MemberTrace[]): string[] {
   return v.list;
 }
 
+/** Messages `total` orders that two members both delivered come in the same order at both (design 5.2 A.4). */
+export function checkTotalOrder(traces: readonly MemberTrace[], total: (e: MessageEvent) => boolean): string[] {
+  const v = new Violations();
+  const ordered = traces.map((t) => t.events.flatMap((e) => (e.kind === 'message' && total(e) ? [e.id] : [])));
+  for (let a = 0; a < traces.length; a++) {
+    for (let b = a + 1; b < traces.length; b++) {
+      const at = new Map(ordered[b]!.map((id, i) => [id, i]));
+      let last = -1;
+      let prevId = '';
+      for (const id of ordered[a]!) {
+        const i = at.get(id);
+        if (i === undefined) continue;
+        if (i < last && !v.add(`${traces[a]!.member} delivered ${prevId} before ${id}, ${traces[b]!.member} the other way round`)) return v.list;
+        last = i;
+        prevId = id;
+      }
+    }
+  }
+  return v.list;
+}
+
 /** All of the above. */
-export function checkVs(traces: readonly MemberTrace[]): string[] {
+export function checkVs(traces: readonly MemberTrace[], rules: OrderRules = {}): string[] {
   return [
     ...checkViewAgreement(traces),
     ...checkViewSequence(traces),
     ...checkSendingView(traces),
     ...checkSameDeliveries(traces),
     ...checkSelfDelivery(traces),
-    ...checkFifo(traces),
+    ...checkFifo(traces, rules.fifo),
+    ...(rules.total === undefined ? [] : checkTotalOrder(traces, rules.total)),
   ];
 }

@@ -12,7 +12,7 @@ import { memoryLogger } from '../../../daemon/log/index.ts';
 import { FAST_TIMEOUTS, startTestDaemons, waitForRing } from '../../support/daemon.ts';
 import { writeTempConfig } from '../../support/processes.ts';
 import { runMonitor } from '../monitor/spmonitor-process.ts';
-import { EvsRecorder, drain, waitForViews } from '../../support/evs-client-log.ts';
+import { EvsRecorder, drain, waitForViews, waitUntil } from '../../support/evs-client-log.ts';
 import { checkClientLogs } from '../../checkers/client-evs.ts';
 
 const PORT = 32660;
@@ -107,5 +107,20 @@ test('spmonitor reload: daemons re-read the file they started from; refused with
     await waitForRing(all, 4, 30_000);
   } finally {
     await Promise.all(all.map((d) => d.stop()));
+  }
+});
+
+test('daemons that run different files never form a ring, and the log says why', async () => {
+  const text = config(2).replace(`:${PORT}`, `:${PORT + 30}`);
+  const logs = [0, 1].map(() => memoryLogger({ categories: ['PROTOCOL'] }));
+  const [d1] = await startTestDaemons(text, ['d1'], { log: logs[0]!.logger });
+  const [d2] = await startTestDaemons(`${text}AcceleratedRing = false\n`, ['d2'], { log: logs[1]!.logger });
+  try {
+    const said = (l: (typeof logs)[number]): boolean => /sends with configuration hash [0-9a-f]+, mine is [0-9a-f]+: it runs another spread\.conf/.test(l.sink.text());
+    await waitUntil(() => logs.every(said), 20_000, () => 'the reason in both logs');
+    assert.equal(logs[0]!.sink.text().match(/runs another spread\.conf/g)!.length, 1, 'said once');
+    for (const d of [d1!, d2!]) assert.equal(d.node.ring!.status().members.length, 1);
+  } finally {
+    await Promise.all([d1!, d2!].map((d) => d.stop()));
   }
 });

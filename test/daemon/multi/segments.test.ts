@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { AGREED_MESS, REG_MEMB_MESS, SAFE_MESS } from '../../../client/wire/index.ts';
 import { parseConfig } from '../../../daemon/config/index.ts';
 import { FAST_TIMEOUTS, startTestDaemons, waitForRing } from '../../support/daemon.ts';
-import { rawConnect, rawJoin, rawMulticast, rawReceive, type RawSession, type ReceivedMessage } from '../../support/raw-client.ts';
+import { rawConnect, rawJoin, rawMulticast, rawReceive, rawReceiveData, type RawSession } from '../../support/raw-client.ts';
 
 const NAMES = ['a1', 'a2', 'b1'];
 const HOSTS = ['127.0.1.1', '127.0.1.2', '127.0.2.1'];
@@ -26,14 +26,6 @@ function twoSegments(port: number, ...options: string[]): string {
   ].join('\n');
 }
 
-async function receiveData(s: RawSession, n: number): Promise<ReceivedMessage[]> {
-  const out: ReceivedMessage[] = [];
-  while (out.length < n) {
-    const m = await rawReceive(s, 15_000);
-    if ((m.header.type & REG_MEMB_MESS) === 0) out.push(m);
-  }
-  return out;
-}
 
 for (const [label, port, options] of [
   ['loopback packets (PacketSize auto)', 32610, []],
@@ -68,7 +60,7 @@ for (const [label, port, options] of [
             rawMulticast(s, i % 5 === 0 ? SAFE_MESS : AGREED_MESS, ['seg'], payload);
           });
         }
-        const logs = await Promise.all(sessions.map((s) => receiveData(s, 3 * perSender)));
+        const logs = await Promise.all(sessions.map((s) => rawReceiveData(s, 3 * perSender)));
         const texts = logs.map((l) => l.map((m) => `${m.header.sender}|${m.body.length}|${m.body.subarray(0, 12).toString('latin1')}`));
         assert.deepEqual(texts[1], texts[0], 'one order on a1 and a2');
         assert.deepEqual(texts[2], texts[0], 'one order on a1 and b1');

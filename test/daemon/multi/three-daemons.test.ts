@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { AGREED_MESS, CAUSED_BY_DISCONNECT, CAUSED_BY_JOIN, REG_MEMB_MESS, SAFE_MESS, readMembershipBody } from '../../../client/wire/index.ts';
 import type { RunningDaemon } from '../../../daemon/index.ts';
 import { startTestDaemons, threeDaemonConfig, waitForRing } from '../../support/daemon.ts';
-import { rawConnect, rawJoin, rawMulticast, rawReceive, type RawSession, type ReceivedMessage } from '../../support/raw-client.ts';
+import { rawConnect, rawJoin, rawMulticast, rawReceive, rawReceiveData, type RawSession, type ReceivedMessage } from '../../support/raw-client.ts';
 
 let daemons: RunningDaemon[];
 before(async () => {
@@ -23,14 +23,6 @@ function body(m: ReceivedMessage) {
   return readMembershipBody(m.frame, m.frame.length - m.header.dataLen, m.header.dataLen, true)!;
 }
 
-async function receiveData(s: RawSession, n: number): Promise<ReceivedMessage[]> {
-  const out: ReceivedMessage[] = [];
-  while (out.length < n) {
-    const m = await rawReceive(s, 10_000);
-    if ((m.header.type & REG_MEMB_MESS) === 0) out.push(m);
-  }
-  return out;
-}
 
 describe('three daemons, one ring', () => {
   test('members on different daemons see the same views and one Agreed order', async () => {
@@ -55,7 +47,7 @@ describe('three daemons, one ring', () => {
     const perSender = 60;
     for (let i = 0; i < perSender; i++)
       for (const s of [a, b, c]) rawMulticast(s, AGREED_MESS, ['g'], Buffer.from(`${s.privateGroup}:${i}`));
-    const seqs = await Promise.all([a, b, c].map((s) => receiveData(s, 3 * perSender)));
+    const seqs = await Promise.all([a, b, c].map((s) => rawReceiveData(s, 3 * perSender)));
     const texts = seqs.map((ms) => ms.map((m) => m.body.toString()));
     assert.deepEqual(texts[1], texts[0]);
     assert.deepEqual(texts[2], texts[0]);
@@ -112,7 +104,7 @@ describe('three daemons, one ring', () => {
     };
     const [, counts] = await Promise.all([
       Promise.all(s.map(send)),
-      Promise.all(s.map(async (x) => (await receiveData(x, 3 * perSender)).length)),
+      Promise.all(s.map(async (x) => (await rawReceiveData(x, 3 * perSender)).length)),
     ]);
     clearInterval(sample);
     assert.deepEqual(counts, [3 * perSender, 3 * perSender, 3 * perSender]);
