@@ -76,8 +76,8 @@ async function handshake(s: Socket, name: string): Promise<string> {
   return pg;
 }
 
-/** Own messages in flight at most, for one sender (spflooder keeps a bounded number too). */
-const WINDOW_MAX = 400;
+/** Messages of the group in flight at most (below the daemon's MaxSessionMessages of 1000). */
+const WINDOW_MAX = 800;
 
 async function main(): Promise<void> {
   const args = parseArgs();
@@ -109,22 +109,24 @@ async function main(): Promise<void> {
   let finished = false;
   const expected = args.count * args.senders;
   let received = 0;
-  let receivedOwn = 0;
   let start = 0;
   let resolveDone!: () => void;
   const done = new Promise<void>((r) => (resolveDone = r));
   let wakeSender: (() => void) | undefined;
   let sentSoFar = 0;
   let refillAt = 0;
+  /**
+   * Messages of the whole group I have not received yet, counting every sender at my pace. A
+   * sender waits on it, not on its own messages only, so that a slow receiver slows every sender
+   * down and no receiver's queue at the daemon outgrows MaxSessionMessages (1000).
+   */
+  const behind = (): number => sentSoFar * args.senders - received;
   const body = Buffer.alloc(args.size, 0x61);
   if (args.mode === 'flood') {
-    onData = (_frame, sender) => {
+    onData = () => {
       received++;
-      if (sender === me) {
-        receivedOwn++;
-        // refill in batches: one write (and one daemon read) per half window, not per message
-        if (wakeSender !== undefined && sentSoFar - receivedOwn <= refillAt) wakeSender();
-      }
+      // refill in batches: one write (and one daemon read) per half window, not per message
+      if (wakeSender !== undefined && behind() <= refillAt) wakeSender();
       if (received === expected) resolveDone();
     };
   } else if (args.mode === 'reflect') {
@@ -176,20 +178,19 @@ async function main(): Promise<void> {
   const isSender = args.count > 0;
   if (isSender) {
     let sent = 0;
-    // Keep a bounded number of own messages in flight, as spflooder does, so that what all
-    // senders have in flight together stays well below the daemon's MaxSessionMessages.
-    const window = Math.max(10, Math.min(WINDOW_MAX, Math.floor(2_000_000 / (args.size + 100) / args.senders)));
+    // A bounded number of the group's messages in flight, as spflooder keeps its own bounded.
+    const window = Math.max(10, Math.min(WINDOW_MAX, Math.floor(2_000_000 / (args.size + 100))));
     refillAt = Math.floor(window / 2);
     while (sent < args.count) {
       sock.cork();
-      while (sent < args.count && sent - receivedOwn < window) {
+      while (sent < args.count && behind() + args.senders <= window) {
         sock.write(head);
         sock.write(body);
         sent++;
+        sentSoFar = sent;
       }
-      sentSoFar = sent;
       sock.uncork();
-      if (sent - receivedOwn > refillAt)
+      if (sent < args.count && behind() > refillAt)
         await new Promise<void>((r) => (wakeSender = r));
       wakeSender = undefined;
       if (sock.writableNeedDrain) await new Promise<void>((r) => sock.once('drain', () => r()));

@@ -182,7 +182,7 @@ async function main(): Promise<void> {
       node: process.version,
       cpus: cpus().length,
       quick,
-      note: 'msgs_per_s = messages sent per second by all senders together (median of runs); every sender is also a receiver of the whole group; daemons, clients and this driver share the machine',
+      note: 'msgs_per_s = messages sent per second by all senders together (median of runs); every sender is also a receiver of the whole group and keeps at most 800 of the group\'s messages in flight (bench/flood-client.ts); daemons, clients and this driver share the machine',
     },
   };
   if (only === undefined || only === 'single') report.single_daemon = await singleDaemon();
