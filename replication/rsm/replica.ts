@@ -5,6 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { BehaviorSubject, Subject, type Observable } from 'rxjs';
 import { SpreadConnection, SpreadMessage, type SpreadAddressInput } from '../../client/index.ts';
+import { isLegalPrivateName, MAX_PRIVATE_NAME } from '../../client/wire/index.ts';
 import { CommitTracker } from './commit.ts';
 import type { HashFn } from './digest.ts';
 import { ApplyEngine, type RunResult } from './engine.ts';
@@ -209,6 +210,11 @@ export class Rsm<C extends Json = Json, R extends Json = Json> {
 
   /** Opens the database, connects to the daemon and joins the group. Resolves once joined (not yet primary). */
   static async open<C extends Json = Json, R extends Json = Json>(machine: StateMachine<C, R>, opts: RsmOptions): Promise<Rsm<C, R>> {
+    // Each replica is a Spread client named by its id: a name the daemon would cut or refuse could
+    // never find itself in the replica set.
+    for (const id of opts.replicas) {
+      if (id === '' || !isLegalPrivateName(id)) throw new RsmConfigError(`replica id ${JSON.stringify(id)}: 1..${MAX_PRIVATE_NAME} characters from '$' to '~' (it is the Spread private name)`);
+    }
     if (!opts.replicas.includes(opts.replicaId)) throw new RsmConfigError(`replica ${opts.replicaId} is not in the replica set ${opts.replicas.join(',')}`);
     if ((opts.service ?? 'safe') === 'agreed' && (opts.durability ?? 'quorum') === 'safe') {
       throw new RsmConfigError("Agreed commands need durability 'quorum': with 'safe', an Agreed command applied by one replica may be unknown to all others");

@@ -80,6 +80,16 @@ test('bad input gets a clear error and loses nothing', async () => {
   }
 });
 
+test('replica ids must be legal Spread private names (1..10 characters)', async () => {
+  const dir = tempDir();
+  const open = (replicas: string[], replicaId: string) =>
+    Rsm.open(counterMachine, { replicaId, replicas, spread: `${daemon.tcpPort}@127.0.0.1`, dataDir: join(dir.path, 'x') });
+  await assert.rejects(open(['averyverylongname', 'b'], 'averyverylongname'), (e: unknown) => e instanceof RsmConfigError && /1\.\.10 characters/.test(e.message));
+  await assert.rejects(open(['a#b', 'c'], 'c'), RsmConfigError);
+  await assert.rejects(open(['', 'c'], 'c'), RsmConfigError);
+  dir.remove();
+});
+
 test('agreed commands are refused with safe durability', async () => {
   const dir = tempDir();
   await assert.rejects(opener(dir.path, { durability: 'safe', service: 'agreed' })('a'), RsmConfigError);
