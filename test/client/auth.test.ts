@@ -39,8 +39,8 @@ function daemonConfig(name: string, segmentPort: number, accessList: string): st
 let trusting: RunningDaemon;
 let strict: RunningDaemon;
 before(async () => {
-  trusting = await startTestDaemon({ name: 'ok1', configText: daemonConfig('ok1', 34530, '127.0.0.1\n') });
-  strict = await startTestDaemon({ name: 'no1', configText: daemonConfig('no1', 34532, '10.0.0.0/8\n') });
+  trusting = await startTestDaemon({ name: 'ok1', configText: daemonConfig('ok1', 24530, '127.0.0.1\n') });
+  strict = await startTestDaemon({ name: 'no1', configText: daemonConfig('no1', 24532, '10.0.0.0/8\n') });
 });
 after(async () => {
   await Promise.all([trusting?.stop(), strict?.stop()]);

@@ -103,7 +103,7 @@ test('a daemon started as root runs as DaemonUser/DaemonGroup in RuntimeDir', { 
   const logDir = mkdtempSync(join(tmpdir(), 'spread-log-'));
   const log = join(logDir, 'd.log');
   const conf = writeTempConfig([
-    'Spread_Segment 127.0.0.255:33610 {',
+    'Spread_Segment 127.0.0.255:23610 {',
     '  solo 127.0.0.1 { D 127.0.0.1 C 127.0.0.1 }',
     '}',
     `EventLogFile = ${log}`,
@@ -112,7 +112,7 @@ test('a daemon started as root runs as DaemonUser/DaemonGroup in RuntimeDir', { 
     'DaemonGroup = nogroup',
     '',
   ].join('\n'));
-  const d = await spawnDaemon(conf, 'solo', '127.0.0.1', 33610);
+  const d = await spawnDaemon(conf, 'solo', '127.0.0.1', 23610);
   try {
     const status = readFileSync(`/proc/${d.proc.pid}/status`, 'utf8');
     const nobody = /^Uid:\s+(\d+)\s+(\d+)\s+(\d+)/m.exec(status)!;

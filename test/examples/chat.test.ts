@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { stopDaemon, type DaemonProcess } from '../support/processes.ts';
 import { LineProcess, startDaemon } from './procs.ts';
 
-const PORT = 34130;
+const PORT = 24130;
 const SPREAD = `${PORT}@127.0.0.1`;
 let daemon: DaemonProcess;
 const started: LineProcess[] = [];
@@ -69,7 +69,7 @@ test('alice and bob chat; a membership stream on the room sees them come and go'
 });
 
 test('chat says why it cannot start', async () => {
-  const p = start('chat.mjs', ['--name', 'dave', '--spread', '34139@127.0.0.1']);
+  const p = start('chat.mjs', ['--name', 'dave', '--spread', '24139@127.0.0.1']);
   await p.next(/^chat: could not connect/);
   assert.deepEqual(await p.exited, { code: 1, signal: null });
 });

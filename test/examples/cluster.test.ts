@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { alive, LineProcess, runBin } from './procs.ts';
 
-const PORT = 34100;
-const [N1, N2, N3] = [34110, 34111, 34112].map((p) => `http://127.0.0.1:${p}`) as [string, string, string];
+const PORT = 24100;
+const [N1, N2, N3] = [24110, 24111, 24112].map((p) => `http://127.0.0.1:${p}`) as [string, string, string];
 let cluster: LineProcess | undefined;
 const pids: number[] = [];
 
@@ -32,7 +32,7 @@ async function started(c: LineProcess, name: string): Promise<void> {
 
 test('the cluster walkthrough of examples/README.md', async () => {
   // 1. Start the cluster.
-  const c = LineProcess.start('kv-cluster.mjs', ['--port', String(PORT), '--http-port', '34110']);
+  const c = LineProcess.start('kv-cluster.mjs', ['--port', String(PORT), '--http-port', '24110']);
   cluster = c;
   const folder = (await c.next(/^kv-cluster: folder /)).split(' ')[2]!;
   const conf = (await c.next(/^kv-cluster: config /)).split(' ')[2]!;
@@ -56,7 +56,7 @@ test('the cluster walkthrough of examples/README.md', async () => {
   assert.match(color, /^put color: ok/);
   assert.match(size, /^put size: ok/);
   assert.equal(down.code, 1);
-  assert.match(down.stderr, /^kvctl: cannot reach http:\/\/127\.0\.0\.1:34112: connect ECONNREFUSED/);
+  assert.match(down.stderr, /^kvctl: cannot reach http:\/\/127\.0\.0\.1:24112: connect ECONNREFUSED/);
 
   // 5. Restart n3: it catches up from a peer.
   c.write('start n3');

@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { stopDaemon, type DaemonProcess } from '../support/processes.ts';
 import { LineProcess, runBin, startDaemon } from './procs.ts';
 
-const PORT = 34120;
-const N1 = 'http://127.0.0.1:34122';
-const N2 = 'http://127.0.0.1:34123';
+const PORT = 24120;
+const N1 = 'http://127.0.0.1:24122';
+const N2 = 'http://127.0.0.1:24123';
 let daemon: DaemonProcess;
 let dir: string;
 const started: LineProcess[] = [];
@@ -41,7 +41,7 @@ after(async () => {
 });
 
 test('a lone replica of three refuses writes and linearizable reads with 503; local reads are served, marked stale', async () => {
-  const n1 = node('n1', 34122);
+  const n1 = node('n1', 24122);
   await n1.next(`n1: HTTP API on ${N1}`);
   await n1.next(/^n1: non-primary {2}view n1 {2}applied 0/);
   const put = await http('PUT', `${N1}/kv/a`, '1');
@@ -59,7 +59,7 @@ test('a lone replica of three refuses writes and linearizable reads with 503; lo
 });
 
 test('two of three serve the API: get, put, del, range, CAS, If-Match, status, errors', async () => {
-  const n2 = node('n2', 34123);
+  const n2 = node('n2', 24123);
   await n2.next(`n2: HTTP API on ${N2}`);
   const w = await kvctl('--node', N1, 'wait', '--primary', '--same-as', N2);
   assert.equal(w.code, 0, w.stderr);
@@ -131,7 +131,7 @@ test('a node stopped with SIGTERM closes cleanly; its peer goes back to refusing
   assert.ok(n2.lines.includes('n2: stopped'));
   const [w, bad] = await Promise.all([
     kvctl('--node', N1, 'wait', '--not-primary'),
-    runBin('kv-node.mjs', ['--name', 'n9', '--replicas', 'n1,n2,n3', '--data', join(dir, 'n9'), '--spread', `${PORT}@127.0.0.1`, '--http-port', '34124']),
+    runBin('kv-node.mjs', ['--name', 'n9', '--replicas', 'n1,n2,n3', '--data', join(dir, 'n9'), '--spread', `${PORT}@127.0.0.1`, '--http-port', '24124']),
   ]);
   assert.match(w.stdout, /^n1: non-primary {2}view n1 /);
   assert.equal((await http('PUT', `${N1}/kv/late`, 'x')).status, 503);

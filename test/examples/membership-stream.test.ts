@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { stopDaemon, type DaemonProcess } from '../support/processes.ts';
 import { LineProcess, startDaemon } from './procs.ts';
 
-const PORT = 34140;
+const PORT = 24140;
 const SPREAD = `${PORT}@127.0.0.1`;
 let daemon: DaemonProcess;
 const started: LineProcess[] = [];

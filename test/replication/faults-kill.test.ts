@@ -21,7 +21,7 @@ import { ReplicaProcess } from './support/replica-process.ts';
 
 const IDS = ['a', 'b', 'c', 'd', 'e'];
 const KILLED = [0, 3];
-const PORT = 35300;
+const PORT = 25300;
 const WAIT_MS = 60_000;
 
 test('kill -9 of two of five daemons with their replicas mid-stream, then restart: no acknowledged write lost, one digest, history linearizable', async () => {

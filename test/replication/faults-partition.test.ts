@@ -19,7 +19,7 @@ const MINORITY = ['a', 'b'];
 const WAIT_MS = 60_000;
 
 test('partition 2|3: the minority refuses writes, the majority goes on, the heal converges; no acknowledged write lost, history linearizable', async () => {
-  const daemons: RunningDaemon[] = await startTestDaemons(loopbackConfig(5, 35200, SPREAD5_TIMEOUTS), ['d1', 'd2', 'd3', 'd4', 'd5']);
+  const daemons: RunningDaemon[] = await startTestDaemons(loopbackConfig(5, 25200, SPREAD5_TIMEOUTS), ['d1', 'd2', 'd3', 'd4', 'd5']);
   const dir = tempDir('kv-partition-');
   const replicas = IDS.map((id, i) => new ReplicaProcess({ id, spread: `${daemons[i]!.tcpPort}@127.0.0.${i + 1}`, dataDir: join(dir.path, id), replicas: IDS, group: 'kvp' }));
   const cut = (cells: number[] | undefined): void => {

@@ -7,7 +7,7 @@
 // the monitor), plus `options` (default FAST_TIMEOUTS: the guide's timeouts / 10).
 //
 // API (daemons are numbered 0..N-1 in configuration order):
-//   const c = await Cluster.start({ size: 5, port: 33000 });   // spawns every daemon, waits for one ring
+//   const c = await Cluster.start({ size: 5, port: 23000 });   // spawns every daemon, waits for one ring
 //       options: options (config lines), waitForRing (default true), readyTimeoutMs (30 s),
 //       startTimeoutMs (60 s for a daemon to open its client port: machines are loaded)
 //   clusterConfig(size, port, options)  the configuration text alone

@@ -3,7 +3,7 @@
 // pace, and records everything it receives with local timestamps. The logs of all clients of a
 // run are what test/checkers/client-evs.ts checks.
 //
-//   const r = await EvsRecorder.connect({ spread: '33000@127.0.0.1', user: 'e1', group: 'evs' });
+//   const r = await EvsRecorder.connect({ spread: '23000@127.0.0.1', user: 'e1', group: 'evs' });
 //   r.startSending();
 //   ... faults; waitForViews(recorders, names, ms, what) until the clients show the views ...
 //   await drain(recorders, ms);      // stop sending, wait until the live clients agree

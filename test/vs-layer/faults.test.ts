@@ -125,7 +125,7 @@ function sawNetworkDeparture(m: Member, gone: readonly Member[]): boolean {
 }
 
 test('partitions 2|1, 1|1|1 and 1|2 with joins and leaves, then heals, under continuous traffic keep the VS properties', async () => {
-  const daemons: RunningDaemon[] = await startTestDaemons(threeDaemonConfig(35100, SPREAD5_TIMEOUTS), ['d1', 'd2', 'd3']);
+  const daemons: RunningDaemon[] = await startTestDaemons(threeDaemonConfig(25100, SPREAD5_TIMEOUTS), ['d1', 'd2', 'd3']);
   const all: Member[] = [];
   const cut = (cells: number[] | undefined): void => {
     for (const d of daemons) d.node.ring!.setPartition(cells);
@@ -183,7 +183,7 @@ test('partitions 2|1, 1|1|1 and 1|2 with joins and leaves, then heals, under con
 
 test('daemons killed with SIGKILL (and one restarted) under continuous traffic keep the VS properties', async () => {
   // d1 and d3 are daemon processes (they get killed); d2 runs in this process.
-  const port = 35110;
+  const port = 25110;
   const config = threeDaemonConfig(port, SPREAD5_TIMEOUTS, ...KEEP_USER);
   const daemons = new DaemonProcs(config, 3, port);
   let d2: RunningDaemon[] = [];

@@ -58,7 +58,7 @@ describe('the datagram tag', () => {
 });
 
 describe('daemons with different keys', () => {
-  const SEGMENT_PORT = 34560;
+  const SEGMENT_PORT = 24560;
   let daemons: RunningDaemon[] = [];
   after(async () => {
     await Promise.all(daemons.map((d) => d.stop()));

@@ -87,7 +87,7 @@ describe('the IP method', () => {
   let d: RunningDaemon;
   before(async () => {
     const list = file('ip-method.access_ip', '# only the first loopback address\n127.0.0.1/32\n');
-    d = await startTestDaemon({ name: 'a1', configText: config(34500, 'AllowedAuthMethods = "NULL IP"', `AccessIpFile = ${list}`) });
+    d = await startTestDaemon({ name: 'a1', configText: config(24500, 'AllowedAuthMethods = "NULL IP"', `AccessIpFile = ${list}`) });
   });
   after(() => d.stop());
 
@@ -119,7 +119,7 @@ describe('AccessControlPolicy = IP', () => {
   let d: RunningDaemon;
   before(async () => {
     const list = file('policy.access_ip', '127.0.0.1\n::1\n');
-    d = await startTestDaemon({ name: 'a1', configText: config(34502, 'AccessControlPolicy = IP', `AccessIpFile = "${list}"`) });
+    d = await startTestDaemon({ name: 'a1', configText: config(24502, 'AccessControlPolicy = IP', `AccessIpFile = "${list}"`) });
   });
   after(() => d.stop());
 
@@ -143,7 +143,7 @@ describe('RequiredAuthMethods = IP', () => {
   let d: RunningDaemon;
   before(async () => {
     const list = file('required.access_ip', '127.0.0.0/30\n');
-    d = await startTestDaemon({ name: 'a1', configText: config(34504, 'RequiredAuthMethods = "IP"', `AccessIpFile = ${list}`) });
+    d = await startTestDaemon({ name: 'a1', configText: config(24504, 'RequiredAuthMethods = "IP"', `AccessIpFile = ${list}`) });
   });
   after(() => d.stop());
 
@@ -158,15 +158,15 @@ describe('RequiredAuthMethods = IP', () => {
 
 describe('a daemon whose access list is missing or bad does not start', () => {
   test('IP in use without a list file', async () => {
-    await assert.rejects(startTestDaemon({ name: 'a1', configText: config(34506, 'AllowedAuthMethods = "NULL IP"') }), /IP access control needs an access list: set AccessIpFile/);
+    await assert.rejects(startTestDaemon({ name: 'a1', configText: config(24506, 'AllowedAuthMethods = "NULL IP"') }), /IP access control needs an access list: set AccessIpFile/);
     await assert.rejects(
-      startTestDaemon({ name: 'a1', configText: config(34506, 'AccessControlPolicy = IP', `AccessIpFile = ${join(dir, 'absent')}`) }),
+      startTestDaemon({ name: 'a1', configText: config(24506, 'AccessControlPolicy = IP', `AccessIpFile = ${join(dir, 'absent')}`) }),
       /cannot read access list .*absent/,
     );
   });
 
   test('a bad line names the file and line', async () => {
     const list = file('bad.access_ip', '127.0.0.1\n127.0.0.300\n');
-    await assert.rejects(startTestDaemon({ name: 'a1', configText: config(34506, 'AccessControlPolicy = IP', `AccessIpFile = ${list}`) }), /bad\.access_ip:2: '127\.0\.0\.300' is not an IPv4 or IPv6 address/);
+    await assert.rejects(startTestDaemon({ name: 'a1', configText: config(24506, 'AccessControlPolicy = IP', `AccessIpFile = ${list}`) }), /bad\.access_ip:2: '127\.0\.0\.300' is not an IPv4 or IPv6 address/);
   });
 });

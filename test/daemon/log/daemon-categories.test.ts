@@ -37,7 +37,7 @@ async function clientTraffic(port: number, host: string, name: string): Promise<
 
 test('DebugFlags { ALL !PROTOCOL !SESSION !DATA_LINK }: every other category that had work logs, those three never', async () => {
   const off: DebugCategory[] = ['PROTOCOL', 'SESSION', 'DATA_LINK'];
-  const text = threeDaemonConfig(33560, ...FAST_TIMEOUTS, 'DangerousMonitor = true', `DebugFlags = { ALL ${off.map((c) => `!${c}`).join(' ')} }`);
+  const text = threeDaemonConfig(23560, ...FAST_TIMEOUTS, 'DangerousMonitor = true', `DebugFlags = { ALL ${off.map((c) => `!${c}`).join(' ')} }`);
   const seen = await categoriesSeen(text, async (config, daemons) => {
     await clientTraffic(daemons[0]!.tcpPort, '127.0.0.1', 'lg');
     const mon = new MonitorClient(config, config.daemons[0]!);
@@ -69,7 +69,7 @@ test('DebugFlags { ALL !PROTOCOL !SESSION !DATA_LINK }: every other category tha
 
 test('DebugFlags { PROTOCOL SESSION DATA_LINK }: only those, and PRINT and EXIT', async () => {
   const on = ['PROTOCOL', 'SESSION', 'DATA_LINK', 'PRINT', 'EXIT'];
-  const text = threeDaemonConfig(33570, ...FAST_TIMEOUTS, 'DebugFlags = { PROTOCOL SESSION DATA_LINK }');
+  const text = threeDaemonConfig(23570, ...FAST_TIMEOUTS, 'DebugFlags = { PROTOCOL SESSION DATA_LINK }');
   const seen = await categoriesSeen(text, async (config, daemons) => {
     await clientTraffic(daemons[1]!.tcpPort, '127.0.0.2', 'lg2');
     const mon = new MonitorClient(config, config.daemons[0]!);

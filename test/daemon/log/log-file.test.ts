@@ -14,7 +14,7 @@ const root = new URL('../../..', import.meta.url).pathname;
 test('EventLogFile %h, EventTimeStamp format and DebugFlags, then --json-log appending JSON lines', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'spread-logfile-'));
   const conf = writeTempConfig([
-    'Spread_Segment 127.0.0.255:33600 {',
+    'Spread_Segment 127.0.0.255:23600 {',
     '  solo 127.0.0.1 { D 127.0.0.1 C 127.0.0.1 }',
     '}',
     `EventLogFile = ${dir}/spread-%h.log`,
@@ -24,14 +24,14 @@ test('EventLogFile %h, EventTimeStamp format and DebugFlags, then --json-log app
   ].join('\n'));
   const file = join(dir, `spread-${hostname()}.log`);
 
-  const d = await spawnDaemon(conf, 'solo', '127.0.0.1', 33600);
+  const d = await spawnDaemon(conf, 'solo', '127.0.0.1', 23600);
   await stopDaemon(d);
   assert.ok(existsSync(file), `%h became the host name: ${file}`);
   const text = readFileSync(file, 'utf8').trimEnd().split('\n');
   for (const line of text) assert.match(line, /^<\d{4}-\d\d-\d\d \d\d:\d\d:\d\d> \S/, line);
   assert.ok(text.some((l) => /Spread daemon solo V\S+ running/.test(l)), 'PRINT is always on');
   assert.ok(text.some((l) => /SIGTERM: shutting down/.test(l)), 'EXIT is always on');
-  assert.ok(text.some((l) => /accepting clients on port 33600/.test(l)), 'SESSION is on');
+  assert.ok(text.some((l) => /accepting clients on port 23600/.test(l)), 'SESSION is on');
   assert.ok(text.some((l) => /configuration \S+spread\.conf read on host /.test(l)), 'CONFIGURATION is on');
   assert.ok(!text.some((l) => /FLOW_CONTROL|window 160/.test(l)), 'FLOW_CONTROL is off');
 

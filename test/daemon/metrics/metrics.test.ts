@@ -88,8 +88,8 @@ function scrape(host: string, port: number, path = '/metrics'): Promise<{ status
 }
 
 test('a daemon started with a metrics port serves Prometheus text whose values follow the traffic', async () => {
-  const metricsPort = 33585;
-  const daemons = await startTestDaemons(threeDaemonConfig(33580, ...FAST_TIMEOUTS), ['d1', 'd2', 'd3'], { metricsPort });
+  const metricsPort = 23585;
+  const daemons = await startTestDaemons(threeDaemonConfig(23580, ...FAST_TIMEOUTS), ['d1', 'd2', 'd3'], { metricsPort });
   try {
     await waitForRing(daemons, 3);
     assert.equal(daemons[1]!.node.metricsPort, metricsPort, 'each daemon on its own address');

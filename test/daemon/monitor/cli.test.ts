@@ -9,7 +9,7 @@ import { writeTempConfig } from '../../support/processes.ts';
 import { InteractiveMonitor, runMonitor } from './spmonitor-process.ts';
 
 test('spmonitor subcommands: status, --json, --watch; dangerous commands refused and reported', async () => {
-  const text = threeDaemonConfig(33550, ...FAST_TIMEOUTS);
+  const text = threeDaemonConfig(23550, ...FAST_TIMEOUTS);
   const daemons = await startTestDaemons(text, ['d1', 'd2', 'd3']);
   const conf = writeTempConfig(text);
   try {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { parseConfig } from '../../../daemon/config/index.ts';
 import { flowControlFor, formatAcks, formatFlowControl, parseNumber, parseWindows, pickDaemons, terminateCells } from '../../../daemon/monitor/commands.ts';
 
-const config = parseConfig('Spread_Segment 127.255.255.255:33700 {\n a 127.0.0.1\n b 127.0.0.2\n}\nSpread_Segment 127.255.255.255:33702 {\n c 127.0.0.3\n}\n', '<t>');
+const config = parseConfig('Spread_Segment 127.255.255.255:23700 {\n a 127.0.0.1\n b 127.0.0.2\n}\nSpread_Segment 127.255.255.255:23702 {\n c 127.0.0.3\n}\n', '<t>');
 
 test('terminate keeps the partition in force for the daemons that stay', () => {
   assert.deepEqual(terminateCells(config, new Set(['b']), [0, 0, 1]), [0, -1, 1]);

@@ -6,7 +6,7 @@ import { parseConfig } from '../../../daemon/config/index.ts';
 import { controlEffects, type ControlContext } from '../../../daemon/monitor/control-rules.ts';
 import type { ControlPacket } from '../../../daemon/wire/control.ts';
 
-const config = parseConfig('Spread_Segment 127.255.255.255:33700 {\n a 127.0.0.1\n b 127.0.0.2\n c 127.0.0.3\n}\n', '<t>');
+const config = parseConfig('Spread_Segment 127.255.255.255:23700 {\n a 127.0.0.1\n b 127.0.0.2\n c 127.0.0.3\n}\n', '<t>');
 const [a, b] = config.daemons as [(typeof config.daemons)[0], (typeof config.daemons)[0]];
 const ctx = (over: Partial<ControlContext> = {}): ControlContext => ({ config, self: b, dangerousMonitor: true, window: 160, personalWindow: 20, ...over });
 const env = { configHash: config.configHash, transmitter: a.id };

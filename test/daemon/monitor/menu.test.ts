@@ -8,7 +8,7 @@ import { writeTempConfig } from '../../support/processes.ts';
 import { InteractiveMonitor } from './spmonitor-process.ts';
 
 test('the menu: status, define/send/review/cancel a partition, define/send/review flow control, exit', async () => {
-  const text = threeDaemonConfig(33540, ...FAST_TIMEOUTS, 'DangerousMonitor = true');
+  const text = threeDaemonConfig(23540, ...FAST_TIMEOUTS, 'DangerousMonitor = true');
   const daemons = await startTestDaemons(text, ['d1', 'd2', 'd3']);
   const [d1, d2, d3] = daemons as [(typeof daemons)[0], (typeof daemons)[0], (typeof daemons)[0]];
   const mon = new InteractiveMonitor(['-c', writeTempConfig(text), '-n', 'd1', '-t', '1']);

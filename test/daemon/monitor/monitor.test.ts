@@ -23,7 +23,7 @@ async function withMonitor<T>(text: string, f: (m: MonitorClient, config: Return
 }
 
 test('status follows traffic; a monitor partition splits the ring and a cancel heals it', async () => {
-  const text = threeDaemonConfig(33510, ...FAST_TIMEOUTS, 'DangerousMonitor = true');
+  const text = threeDaemonConfig(23510, ...FAST_TIMEOUTS, 'DangerousMonitor = true');
   const daemons = await startTestDaemons(text, ['d1', 'd2', 'd3']);
   try {
     await waitForRing(daemons, 3);
@@ -55,7 +55,7 @@ test('status follows traffic; a monitor partition splits the ring and a cancel h
 });
 
 test('with DangerousMonitor off the daemon refuses partition and flow control, and says so', async () => {
-  const text = threeDaemonConfig(33520, ...FAST_TIMEOUTS);
+  const text = threeDaemonConfig(23520, ...FAST_TIMEOUTS);
   const daemons = await startTestDaemons(text, ['d1', 'd2', 'd3']);
   try {
     await waitForRing(daemons, 3);
@@ -75,7 +75,7 @@ test('with DangerousMonitor off the daemon refuses partition and flow control, a
 
 test('flow control sent by spmonitor is applied by every daemon from its next token visit, and status shows it', async () => {
   // Spread's datagram size, so that each 1300-byte message is a packet of its own.
-  const text = threeDaemonConfig(33530, ...FAST_TIMEOUTS, 'DangerousMonitor = true', 'PacketSize = 1472');
+  const text = threeDaemonConfig(23530, ...FAST_TIMEOUTS, 'DangerousMonitor = true', 'PacketSize = 1472');
   const daemons = await startTestDaemons(text, ['d1', 'd2', 'd3']);
   try {
     await waitForRing(daemons, 3);

@@ -15,7 +15,7 @@ const GROUP = 'evs3';
 const SETTLE_MS = 40_000;
 
 test('3 daemons: kill -9 of the leader, restart, partition 1|2 and heal under traffic; EVS holds over the clients\' logs', async () => {
-  const cluster = await Cluster.start({ size: 3, port: 33020 });
+  const cluster = await Cluster.start({ size: 3, port: 23020 });
   const recorders: EvsRecorder[] = [];
   const logs: ClientLog[] = [];
   try {

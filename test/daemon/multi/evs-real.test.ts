@@ -15,7 +15,7 @@ const GROUP = 'evs';
 const SETTLE_MS = 40_000;
 
 test('5 daemons: kill -9, restart, partition 2|3 and heal under Agreed and Safe traffic; EVS holds over the clients\' logs', async () => {
-  const cluster = await Cluster.start({ size: 5, port: 33000 });
+  const cluster = await Cluster.start({ size: 5, port: 23000 });
   const recorders: EvsRecorder[] = [];
   const logs: ClientLog[] = [];
   try {

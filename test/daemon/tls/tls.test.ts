@@ -72,12 +72,12 @@ async function refused(p: Promise<SpreadConnection>): Promise<SpreadError> {
 }
 
 describe('client certificate required', () => {
-  const TLS_PORT = 34542;
+  const TLS_PORT = 24542;
   let d: RunningDaemon;
   before(async () => {
     d = await startTestDaemon({
       name: 't1',
-      configText: config('t1', 34540, ...tlsOptions(TLS_PORT, `TlsCA = "${join(FIXTURES, 'ca.pem')}"`, 'TlsRequireClientCertificate = yes')),
+      configText: config('t1', 24540, ...tlsOptions(TLS_PORT, `TlsCA = "${join(FIXTURES, 'ca.pem')}"`, 'TlsRequireClientCertificate = yes')),
     });
   });
   after(() => d.stop());
@@ -147,14 +147,14 @@ describe('client certificate required', () => {
 });
 
 describe('client certificate optional, with the IP access policy', () => {
-  const TLS_PORT = 34546;
+  const TLS_PORT = 24546;
   let d: RunningDaemon;
   before(async () => {
     const list = join(dir, 'tls.access_ip');
     writeFileSync(list, '127.0.0.1\n');
     d = await startTestDaemon({
       name: 't2',
-      configText: config('t2', 34544, 'AccessControlPolicy = IP', `AccessIpFile = "${list}"`, ...tlsOptions(TLS_PORT, `TlsCA = "${join(FIXTURES, 'ca.pem')}"`)),
+      configText: config('t2', 24544, 'AccessControlPolicy = IP', `AccessIpFile = "${list}"`, ...tlsOptions(TLS_PORT, `TlsCA = "${join(FIXTURES, 'ca.pem')}"`)),
     });
   });
   after(() => d.stop());
@@ -173,7 +173,7 @@ describe('client certificate optional, with the IP access policy', () => {
 describe('a TLS listener whose files cannot be read', () => {
   test('stops the start', async () => {
     await assert.rejects(
-      startTestDaemon({ name: 't3', configText: config('t3', 34548, 'TlsPort = 34550', `TlsCertificate = "${join(dir, 'absent.pem')}"`, `TlsKey = "${join(FIXTURES, 'server.key')}"`) }),
+      startTestDaemon({ name: 't3', configText: config('t3', 24548, 'TlsPort = 24550', `TlsCertificate = "${join(dir, 'absent.pem')}"`, `TlsKey = "${join(FIXTURES, 'server.key')}"`) }),
       /cannot read TLS certificate .*absent\.pem/,
     );
   });
