@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { daemonNodeArgs } from '../daemon/v8-flags.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const self = new URL(import.meta.url).pathname;
@@ -135,7 +136,7 @@ async function main(): Promise<void> {
     conf,
     [`Spread_Segment 127.255.255.255:${port} {`, '  d1 127.0.0.1 { D 127.0.0.1 C 127.0.0.1 }', '  d2 127.0.0.2 { D 127.0.0.2 C 127.0.0.2 }', '  d3 127.0.0.3 { D 127.0.0.3 C 127.0.0.3 }', '}', ''].join('\n'),
   );
-  const daemons = ['d1', 'd2', 'd3'].map((n) => spawn(process.execPath, ['bin/spread.mjs', '-c', conf, '-n', n, '-l', 'n'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] }));
+  const daemons = ['d1', 'd2', 'd3'].map((n) => spawn(process.execPath, daemonNodeArgs(['-c', conf, '-n', n, '-l', 'n']), { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] }));
   const stopAll: ChildProcess[] = [...daemons];
   try {
     await new Promise((r) => setTimeout(r, 2000));

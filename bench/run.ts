@@ -1,7 +1,8 @@
 // `npm run bench`: throughput and latency of our daemons, in the units of the C Spread 5.0.1
 // reference figures (daemon-protocol.md section 13). Daemons and clients run as separate
 // processes on loopback. Prints one JSON document with the figures and the settings.
-// Usage: npm run bench [-- --quick] [-- --only single|three|membership|kv|priority]
+// Usage: npm run bench [-- --quick] [-- --only single|three|membership|kv|priority] [-- --rows agreed/3/100,safe/1/10000]
+// (--rows keeps the throughput rows named service/senders/size, for a quick look at a few)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
@@ -11,13 +12,17 @@ import { threeDaemonConfig } from '../test/support/daemon.ts';
 import { progress } from './progress.ts';
 import { membershipTimes } from './membership.ts';
 import { priorityTimes } from './priority.ts';
+import { daemonNodeArgs } from '../daemon/v8-flags.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const quick = process.argv.includes('--quick');
-const only = (() => {
-  const i = process.argv.indexOf('--only');
+function flagValue(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : undefined;
-})();
+}
+const only = flagValue('--only');
+const rowFilter = flagValue('--rows')?.split(',');
+const rowWanted = (service: string, senders: number, size: number): boolean => rowFilter === undefined || rowFilter.includes(`${service}/${senders}/${size}`);
 
 interface DaemonProc {
   proc: ChildProcess;
@@ -30,7 +35,7 @@ async function startDaemons(confText: string, names: string[], port: number): Pr
   writeFileSync(conf, confText);
   const out: DaemonProc[] = [];
   for (const name of names) {
-    const proc = spawn(process.execPath, ['bin/spread.mjs', '-c', conf, '-n', name, '-l', 'n'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    const proc = spawn(process.execPath, daemonNodeArgs(['-c', conf, '-n', name, '-l', 'n']), { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
     out.push({ proc, port });
   }
   await new Promise((r) => setTimeout(r, 1500));
@@ -111,6 +116,7 @@ async function singleDaemon(): Promise<Record<string, unknown>> {
         for (const senders of [1, 3]) {
           if (transport === 'unix' && (senders > 1 || service === 'safe')) continue;
           for (const size of [100, 1000, 10000]) {
+            if (!rowWanted(service, senders, size)) continue;
             const count = quick ? 5000 : size >= 10000 ? 20000 : 100000;
             progress(`1 daemon ${transport} ${service} ${senders} sender(s) ${size} B x ${count}`);
             const rate = await median(runs, () => flood([target], senders, size, count, service));
@@ -147,6 +153,7 @@ async function threeDaemons(): Promise<Record<string, unknown>> {
             if (!accelerated && (perDaemon || service === 'safe')) continue;
             const count = quick ? 5000 : size >= 10000 ? 20000 : 100000;
             const senders = perDaemon ? 3 : 1;
+            if (!rowWanted(service, senders, size)) continue;
             progress(`3 daemons ${ring} ${service} ${perDaemon ? 'one sender per daemon' : '1 sender'} ${size} B x ${count}`);
             const rate = await median(runs, () => flood(perDaemon ? targets : [targets[0]!], senders, size, count, service));
             rows.push({ daemons: 3, ring, transport: 'tcp', service, senders, size_bytes: size, messages_per_sender: count, msgs_per_s: round(rate), MB_per_s: round((rate * size) / 1e6, 1) });
@@ -155,6 +162,7 @@ async function threeDaemons(): Promise<Record<string, unknown>> {
       }
       for (const service of ['agreed', 'safe']) {
         if (!accelerated && service === 'safe') continue;
+        if (rowFilter !== undefined && !rowFilter.includes('rtt')) continue;
         progress(`3 daemons ${ring} round trip ${service} (ping on d1, reflect on d2)`);
         latency.push({ daemons: 3, ring, service, size_bytes: 100, pings: quick ? 300 : 1000, ...(await ping(targets[0]!, targets[1]!, service, quick ? 300 : 1000)) });
       }

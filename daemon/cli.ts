@@ -6,6 +6,7 @@ import { findConfigFile, findSelf, loadConfig } from './config/index.ts';
 import { openLogger } from './log/index.ts';
 import { DaemonNode } from './node.ts';
 import { dropPrivileges } from './privileges.ts';
+import { missingDaemonV8Flags } from './v8-flags.ts';
 
 function port(value: string): number {
   const n = Number(value);
@@ -43,6 +44,11 @@ async function main(): Promise<void> {
   const logger = openLogger(config, { silent: opts.log === 'n', format: opts.jsonLog === true ? 'json' : 'text' });
   for (const w of config.warnings) logger.log('CONFIGURATION', 'WARNING', w);
   logger.log('CONFIGURATION', 'INFO', `configuration ${file} read on host ${hostname()}`);
+  const missing = missingDaemonV8Flags();
+  if (missing.length > 0) {
+    logger.log('CONFIGURATION', 'WARNING', `node runs without ${missing.join(' ')}: under a flood, full garbage collections take a third of the CPU ` +
+      '(run bin/spread.mjs directly, or pass the flag to node)');
+  }
   // The guide's order: configuration read and log opened, then give up root.
   dropPrivileges(config, logger);
   let stopping = false;

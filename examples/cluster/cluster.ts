@@ -15,6 +15,7 @@ import { KvHttpClient } from '../kv-node/client.ts';
 import { statusLine } from '../kv-node/format.ts';
 import { Child } from './child.ts';
 import { clusterConfig, DAEMONS, hostOf } from './config.ts';
+import { daemonNodeArgs } from '../../daemon/v8-flags.ts';
 
 interface Options {
   port: number;
@@ -76,7 +77,7 @@ class Cluster {
     readonly conf: string,
   ) {
     this.daemons = DAEMONS.map(
-      (d) => new Child({ name: d, args: [join(root, 'bin/spread.mjs'), '-c', conf, '-n', d], cwd: root, logFile: join(dir, `${d}.log`), echo: false }),
+      (d) => new Child({ name: d, args: daemonNodeArgs(['-c', conf, '-n', d]), cwd: root, logFile: join(dir, `${d}.log`), echo: false }),
     );
     this.nodes = NODES.map(
       (n, i) =>

@@ -37,6 +37,7 @@ import { MonitorClient } from '../../daemon/monitor/monitor-client.ts';
 import type { StatusRecord } from '../../daemon/monitor/status.ts';
 import { FAST_TIMEOUTS } from './daemon.ts';
 import { stopDaemon, writeTempConfig, type DaemonProcess } from './processes.ts';
+import { daemonNodeArgs } from '../../daemon/v8-flags.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
 /** Kept output of one daemon process (its tail). */
@@ -179,7 +180,7 @@ export class Cluster {
   async restart(i: number): Promise<void> {
     if (this.running(i)) throw new Error(`${this.name(i)} is running`);
     const name = this.name(i);
-    const proc = spawn(process.execPath, ['bin/spread.mjs', '-c', this.confPath, '-n', name], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, daemonNodeArgs(['-c', this.confPath, '-n', name]), { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     const d: DaemonProcess = { name, proc, output: '' };
     const keep = (b: Buffer): void => {
       d.output += b.toString();

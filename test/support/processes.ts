@@ -5,6 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
+import { daemonNodeArgs } from '../../daemon/v8-flags.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
 
@@ -23,7 +24,7 @@ export function writeTempConfig(text: string): string {
 
 /** Starts `spread -c conf -n name` and resolves once its client port accepts connections. */
 export async function spawnDaemon(conf: string, name: string, host: string, port: number): Promise<DaemonProcess> {
-  const proc = spawn(process.execPath, ['bin/spread.mjs', '-c', conf, '-n', name], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, daemonNodeArgs(['-c', conf, '-n', name]), { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   const d: DaemonProcess = { name, proc, output: '' };
   proc.stdout!.on('data', (b: Buffer) => (d.output += b.toString()));
   proc.stderr!.on('data', (b: Buffer) => (d.output += b.toString()));

@@ -8,6 +8,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { spawnDaemon, stopDaemon, writeTempConfig } from '../../support/processes.ts';
+import { daemonNodeArgs } from '../../../daemon/v8-flags.ts';
 
 const root = new URL('../../..', import.meta.url).pathname;
 
@@ -36,7 +37,7 @@ test('EventLogFile %h, EventTimeStamp format and DebugFlags, then --json-log app
   assert.ok(!text.some((l) => /FLOW_CONTROL|window 160/.test(l)), 'FLOW_CONTROL is off');
 
   const before = readFileSync(file, 'utf8').length;
-  const json = spawn(process.execPath, ['bin/spread.mjs', '-c', conf, '-n', 'solo', '--json-log'], { cwd: root, stdio: 'ignore' });
+  const json = spawn(process.execPath, daemonNodeArgs(['-c', conf, '-n', 'solo', '--json-log']), { cwd: root, stdio: 'ignore' });
   const exited = new Promise((resolve) => json.once('exit', resolve));
   try {
     // Started once its PRINT line is in the file.

@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { stopDaemon, writeTempConfig, type DaemonProcess } from '../../support/processes.ts';
+import { daemonNodeArgs } from '../../../daemon/v8-flags.ts';
 
 const root = new URL('../../..', import.meta.url).pathname;
 const START_MS = 60_000;
@@ -53,7 +54,7 @@ export class DaemonProcs {
   async start(i: number): Promise<void> {
     if (this.running(i)) throw new Error(`d${i + 1} is running`);
     const name = `d${i + 1}`;
-    const proc = spawn(process.execPath, ['bin/spread.mjs', '-c', this.confPath, '-n', name], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, daemonNodeArgs(['-c', this.confPath, '-n', name]), { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     const d: DaemonProcess = { name, proc, output: '' };
     this.procs[i] = d;
     const keep = (b: Buffer): void => {
