@@ -86,13 +86,21 @@ async function flood(targets: string[], senders: number, size: number, count: nu
   return (senders * count) / ((end - start) / 1000);
 }
 
-async function ping(pingTarget: string, reflectTarget: string, service: string, count: number): Promise<{ p50_ms: number; p99_ms: number }> {
+/** Round trips as the C reference measured them: `count` pings (after 200 not measured), median of `runs` runs. */
+async function roundTrip(pingTarget: string, reflectTarget: string, service: string, count: number, runs: number): Promise<Record<string, number>> {
+  const results: Record<string, number>[] = [];
+  for (let i = 0; i < runs; i++) results.push(await ping(pingTarget, reflectTarget, service, count));
+  const med = (k: string): number => results.map((r) => r[k]!).sort((a, b) => a - b)[Math.floor(runs / 2)]!;
+  return { p50_ms: med('p50_ms'), p90_ms: med('p90_ms'), p99_ms: med('p99_ms'), max_ms: med('max_ms') };
+}
+
+async function ping(pingTarget: string, reflectTarget: string, service: string, count: number): Promise<Record<string, number>> {
   const reflector = runClient(['--target', reflectTarget, '--name', `r${++runNumber}`, '--mode', 'reflect', '--size', '100', '--members', '2', '--service', service]);
   const pinger = runClient(['--target', pingTarget, '--name', `p${runNumber}`, '--mode', 'ping', '--size', '100', '--count', String(count), '--members', '2', '--service', service]);
   reflector.result.catch(() => {}); // it is killed once the pings are done
   const r = await pinger.result;
   reflector.proc.kill();
-  return { p50_ms: round(r.p50_ms as number, 3), p99_ms: round(r.p99_ms as number, 3) };
+  return { p50_ms: round(r.p50_ms as number, 3), p90_ms: round(r.p90_ms as number, 3), p99_ms: round(r.p99_ms as number, 3), max_ms: round(r.max_ms as number, 3) };
 }
 
 const round = (x: number, d = 0): number => Math.round(x * 10 ** d) / 10 ** d;
@@ -128,7 +136,7 @@ async function singleDaemon(): Promise<Record<string, unknown>> {
     const latency: Record<string, unknown>[] = [];
     for (const service of ['agreed', 'safe']) {
       progress(`1 daemon round trip ${service}`);
-      latency.push({ daemons: 1, service, size_bytes: 100, pings: quick ? 300 : 1000, ...(await ping(`${port}@127.0.0.1`, `${port}@127.0.0.1`, service, quick ? 300 : 1000)) });
+      latency.push({ daemons: 1, service, size_bytes: 100, pings: quick ? 300 : 1000, ...(await roundTrip(`${port}@127.0.0.1`, `${port}@127.0.0.1`, service, quick ? 300 : 1000, runs)) });
     }
     return { throughput: rows, round_trip: latency };
   } finally {
@@ -164,7 +172,7 @@ async function threeDaemons(): Promise<Record<string, unknown>> {
         if (!accelerated && service === 'safe') continue;
         if (rowFilter !== undefined && !rowFilter.includes('rtt')) continue;
         progress(`3 daemons ${ring} round trip ${service} (ping on d1, reflect on d2)`);
-        latency.push({ daemons: 3, ring, service, size_bytes: 100, pings: quick ? 300 : 1000, ...(await ping(targets[0]!, targets[1]!, service, quick ? 300 : 1000)) });
+        latency.push({ daemons: 3, ring, service, size_bytes: 100, pings: quick ? 300 : 1000, ...(await roundTrip(targets[0]!, targets[1]!, service, quick ? 300 : 1000, runs)) });
       }
     } finally {
       await stopDaemons(ds);
@@ -190,7 +198,7 @@ async function main(): Promise<void> {
       node: process.version,
       cpus: cpus().length,
       quick,
-      note: 'msgs_per_s = messages sent per second by all senders together (median of runs); every sender is also a receiver of the whole group and keeps at most 800 of the group\'s messages in flight (bench/flood-client.ts); daemons, clients and this driver share the machine',
+      note: 'msgs_per_s = messages sent per second by all senders together (median of runs); every sender is also a receiver of the whole group and keeps at most 800 of the group\'s messages in flight (bench/flood-client.ts); round trips: median over runs of each run\'s percentiles, each run measuring its pings after 200 that are not measured; daemons, clients and this driver share the machine',
     },
   };
   if (only === undefined || only === 'single') report.single_daemon = await singleDaemon();

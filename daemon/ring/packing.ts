@@ -1,6 +1,6 @@
 // Cutting the down queue into packets and sending them (design 3.7, Send_new_packets), and the
 // Accelerated Ring's post-token queue (3.12, Prot_queue_bcast / Prot_flush_bcast).
-import { DATA_HEADER_BYTES } from '../wire/constants.ts';
+import { DATA_HEADER_BYTES, PACKET_BODY_BYTES } from '../wire/constants.ts';
 import { encodeDataPacket, packableTogether, packedCost, packetUnits, TOKEN_ROUND_OFFSET, type PackedMessage } from '../wire/data-packet.ts';
 import { view, writeU32 } from '../wire/bytes.ts';
 import type { DataPacket } from '../wire/types.ts';
@@ -37,11 +37,14 @@ export function sendNewPackets(s: RingState, out: RingAction[], allowed: number)
     if (ended) {
       queue.shift();
       let bodyLength = first.length;
+      // Packed messages stay within what flow control still allows this visit, so a big packet
+      // does not carry more than the windows mean.
+      const bodyLimit = Math.min(params.packetBodyBytes, Math.max(first.length, (allowed - units) * PACKET_BODY_BYTES));
       for (;;) {
         const next = queue.peek();
         if (next === undefined || next.fragments !== 1 || !packableTogether(service, next.message.service)) break;
         const cost = packedCost(bodyLength, next.message.payload.length);
-        if (bodyLength + cost > params.packetBodyBytes) break;
+        if (bodyLength + cost > bodyLimit) break;
         (packed ??= []).push(next.message);
         bodyLength += cost;
         queue.shift();

@@ -27,6 +27,11 @@ export function tokenBytes(rtr: ReadonlyArray<RtrEntry>): number {
   return n;
 }
 
+/** The seq field of an encoded regular token (the caller checked its kind and length). */
+export function peekTokenSeq(bytes: Uint8Array): number {
+  return readU32(bytes, 24);
+}
+
 export function encodeToken(t: Token): Buffer {
   const buf = Buffer.allocUnsafe(tokenBytes(t.rtr));
   buf[0] = WIRE_VERSION;

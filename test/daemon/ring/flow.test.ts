@@ -2,7 +2,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { decodeDataPacket, encodeDataPacket, type DataPacket } from '../../../daemon/wire/index.ts';
+import { decodeDataPacket, encodeDataPacket, PACKET_BODY_BYTES, type DataPacket } from '../../../daemon/wire/index.ts';
 import { Harness } from './harness.ts';
 
 function visitPackets(h: Harness, i: number): { pre: DataPacket[]; post: DataPacket[]; tokenSent: boolean } {
@@ -47,6 +47,21 @@ describe('flow control (4)', () => {
     assert.equal(maxVisit, personalWindow);
     assert.ok(maxToken <= window + personalWindow, `flow_control reached ${maxToken}`);
     assert.ok(maxToken > window - personalWindow, `the ring was busy (${maxToken})`);
+    assert.deepEqual(h.anomalies, []);
+  });
+
+  test('with big packets, the messages packed on one visit stay within PersonalWindow packets of 1472 bytes', () => {
+    const personalWindow = 4;
+    const h = new Harness(3, { personalWindow, packetSize: 16_384, acceleratedRing: false });
+    h.install();
+    h.run();
+    for (let k = 0; k < 400; k++) h.submit(1, 'AGREED', Buffer.alloc(100, k));
+    const { pre, post } = visitPackets(h, 1);
+    const body = [...pre, ...post].reduce((n, p) => n + p.body.length, 0);
+    assert.ok(body <= personalWindow * PACKET_BODY_BYTES, `${body} bytes sent on one visit`);
+    assert.ok(body > (personalWindow - 1) * PACKET_BODY_BYTES, `the visit used its window (${body} bytes)`);
+    h.run();
+    for (let i = 0; i < 3; i++) assert.equal(h.delivered[i]!.length, 400);
     assert.deepEqual(h.anomalies, []);
   });
 
