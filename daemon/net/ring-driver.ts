@@ -2,7 +2,8 @@
 // P and token port P+1 on its configured address, sends from a socket bound to that address, runs
 // the core's named timers, applies the partition vector, and feeds the core datagrams with
 // Spread's priorities: every queued data datagram before the token on each turn of the event loop,
-// reversed while the Accelerated Ring asks for token priority. It holds no protocol rule.
+// reversed while the Accelerated Ring asks for token priority; a datagram that has nothing to wait
+// for is stepped at once. It holds no protocol rule.
 //
 // A daemon starts alone and the membership algorithm forms rings with the daemons it finds; a
 // static member list (options.members) installs one fixed ring instead, for benchmarks.
@@ -402,8 +403,10 @@ export class RingDriver {
       return;
     }
     (channel === 'data' ? this.dataQueue : this.tokenQueue).push(msg);
-    if (channel === 'token' && this.tokenMissesNothing(msg)) {
-      // Nothing to wait for: no data is queued and I hold every packet the token counts.
+    if (channel === 'data' ? this.tokenQueue.length === 0 : this.tokenMissesNothing(msg)) {
+      // Nothing to wait for, so no turn of the event loop to lose: a data datagram with no token
+      // queued (data goes first anyway), or a token for which no data is queued and I hold every
+      // packet it counts.
       this.drain();
       return;
     }
