@@ -15,6 +15,7 @@ import {
 } from './ring-checks.ts';
 import type { DeliverRecord, RingRunTrace, SubmitRecord } from './ring-trace.ts';
 import type { RingService } from '../../daemon/ring/index.ts';
+import { PACKET_BODY_BYTES } from '../../daemon/wire/index.ts';
 
 interface Msg {
   key: string;
@@ -63,6 +64,7 @@ function trace(msgs: Msg[], orders: string[][], patch: Partial<RingRunTrace> = {
   return {
     daemons: n,
     submits,
+    packetBodyBytes: PACKET_BODY_BYTES,
     deliveries,
     memory: orders.map((_, d) => ({ daemon: d, maxPacketsStored: 10, maxDownQueue: 3, maxUpQueueFragments: 0, finalPacketsStored: 0 })),
     anomalies: [],

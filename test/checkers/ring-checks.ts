@@ -2,7 +2,7 @@
 // Each returns a list of violations; an empty list means the property holds.
 import type { DeliverRecord, RingRunTrace, SubmitRecord } from './ring-trace.ts';
 import { MAX_SEQ_GAP, WATER_MARK } from '../../daemon/ring/index.ts';
-import { PACKET_BODY_BYTES } from '../../daemon/wire/index.ts';
+import { onePacketReliable } from './evs-checks.ts';
 
 const LIMIT = 5; // violations reported per checker
 
@@ -10,11 +10,6 @@ function submitsByKey(t: RingRunTrace): Map<string, SubmitRecord> {
   const m = new Map<string, SubmitRecord>();
   for (const s of t.submits) m.set(s.key, s);
   return m;
-}
-
-/** One-packet Reliable messages may overtake earlier ones (design 3.8): excluded from ordering checks. */
-export function isOnePacketReliable(s: { readonly service: string; readonly size: number }): boolean {
-  return s.service === 'RELIABLE' && s.size <= PACKET_BODY_BYTES;
 }
 
 /** Every delivered message was submitted, with the same bytes, size, service and originator. */
@@ -68,7 +63,7 @@ export function checkNoLoss(t: RingRunTrace): string[] {
  */
 export function checkTotalOrder(t: RingRunTrace): string[] {
   const v: string[] = [];
-  const seqs = t.deliveries.map((list) => list.filter((d) => !isOnePacketReliable(d)));
+  const seqs = t.deliveries.map((list) => list.filter((d) => !onePacketReliable(d, t.packetBodyBytes)));
   let longest = seqs[0] ?? [];
   for (const s of seqs) if (s.length > longest.length) longest = s;
   for (const s of seqs) {
@@ -108,7 +103,7 @@ export function checkNoGaps(t: RingRunTrace): string[] {
     let low = 0; // every rank < low has been delivered here
     for (const d of list) {
       const r = rank.get(d.key)!;
-      if (!isOnePacketReliable(d) && low < r) {
+      if (!onePacketReliable(d, t.packetBodyBytes) && low < r) {
         v.push(`d${d.daemon} delivered ${d.key} before ${ordered[low]!.key}, which precedes it`);
         break;
       }
@@ -133,7 +128,7 @@ export function checkFifo(t: RingRunTrace): string[] {
       let set = delivered.get(s.daemon);
       if (set === undefined) delivered.set(s.daemon, (set = new Set()));
       let l = low.get(s.daemon) ?? 0;
-      if (!isOnePacketReliable(s) && l < s.counter) {
+      if (!onePacketReliable(s, t.packetBodyBytes) && l < s.counter) {
         v.push(`d${d.daemon} delivered ${d.key} before ${s.daemon}:${l}`);
         if (v.length >= LIMIT) return v;
       }
@@ -170,7 +165,7 @@ export function checkCausal(t: RingRunTrace): string[] {
         prefixMax[c + 1] = Math.max(prefixMax[c]!, p === undefined ? Infinity : p);
       }
       for (const s of t.submits) {
-        if (s.daemon !== d || isOnePacketReliable(s)) continue;
+        if (s.daemon !== d || onePacketReliable(s, t.packetBodyBytes)) continue;
         const at = pos.get(s.key);
         if (at === undefined) continue;
         if (prefixMax[s.deliveredBefore]! > at) {

@@ -49,6 +49,8 @@ export interface MemoryRecord {
 export interface RingRunTrace {
   readonly daemons: number;
   readonly submits: ReadonlyArray<SubmitRecord>;
+  /** A packet's body bytes in this run: a Reliable message that fits one packet may go up early (3.8). */
+  readonly packetBodyBytes: number;
   /** Per daemon, in delivery order. */
   readonly deliveries: ReadonlyArray<ReadonlyArray<DeliverRecord>>;
   readonly memory: ReadonlyArray<MemoryRecord>;

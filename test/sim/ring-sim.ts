@@ -3,6 +3,7 @@
 // simulated clients. Same scenario (seed included) = same run, event for event.
 import { RingCore, WATER_MARK, type RingAction, type RingDelivery, type RingTimerName } from '../../daemon/ring/index.ts';
 import type { DeliverRecord, MemoryRecord, RingRunTrace, SubmitRecord } from '../checkers/ring-trace.ts';
+import { LOOPBACK_DATAGRAM_BYTES, MAX_DATAGRAM_BYTES } from '../../daemon/wire/constants.ts';
 import { testConfig } from './config.ts';
 import { EventQueue } from './event-queue.ts';
 import { SimNetwork, type Arrival, type Blackout, type LinkOverride } from './network.ts';
@@ -34,6 +35,8 @@ export interface RingScenario {
   readonly burst: number;
   /** Messages above 20 KB each daemon may send. */
   readonly hugePerDaemon: number;
+  /** Largest datagram: Spread's 1472, or loopback-sized as PacketSize = auto makes it. */
+  readonly packetSize: number;
   readonly mix: WorkloadMix;
   readonly maxVirtualMs: number;
   readonly maxEvents: number;
@@ -62,6 +65,7 @@ export function defaultScenario(seed: number, over: Partial<RingScenario> = {}):
     meanIntervalMs: 0.5,
     burst: 4,
     hugePerDaemon: 1,
+    packetSize: MAX_DATAGRAM_BYTES,
     mix: DEFAULT_MIX,
     maxVirtualMs: 60_000,
     maxEvents: 3_000_000,
@@ -101,6 +105,8 @@ export function swarmScenario(seed: number, over: Partial<RingScenario> = {}): R
     meanIntervalMs: r.pick([0.05, 0.5, 5]),
     burst: r.pick([1, 4, 30]),
     hugePerDaemon: r.pick([0, 1, 2]),
+    // drawn last, so every earlier knob of a seed stays what it was
+    packetSize: r.pick([MAX_DATAGRAM_BYTES, MAX_DATAGRAM_BYTES, LOOPBACK_DATAGRAM_BYTES]),
     ...over,
   });
 }
@@ -182,6 +188,7 @@ export class RingSim {
       acceleratedWindow: scenario.acceleratedWindow,
       hurryMs: scenario.hurryMs,
       tokenMs: scenario.tokenMs,
+      packetSize: scenario.packetSize,
     });
     this.ids = config.daemons.map((d) => d.id);
     this.net = new SimNetwork(
@@ -263,6 +270,7 @@ export class RingSim {
       trace: {
         daemons: sc.daemons,
         submits: this.submits,
+        packetBodyBytes: this.daemons[0]!.core.state.params.packetBodyBytes,
         deliveries: this.daemons.map((x) => x.deliveries),
         memory,
         anomalies: this.anomalies,
