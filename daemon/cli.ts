@@ -62,17 +62,20 @@ async function main(): Promise<void> {
     metricsPort: opts.metricsPort,
     metricsHost: opts.metricsHost,
   });
-  await node.start();
+  const started = node.start();
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
     logger.log('EXIT', 'INFO', `${signal}: shutting down`);
+    // a signal during start-up (the client port is already open) waits for the start to end
+    await started.catch(() => undefined);
     await node.stop();
     await logger.close();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  await started;
   // Spread 4's reload: re-read the same file; a file that does not parse leaves the daemon as it is.
   process.on('SIGHUP', () => {
     logger.log('CONFIGURATION', 'INFO', `SIGHUP: reloading ${file}`);

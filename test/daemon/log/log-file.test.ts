@@ -11,6 +11,8 @@ import { spawnDaemon, stopDaemon, writeTempConfig } from '../../support/processe
 import { daemonNodeArgs } from '../../../daemon/v8-flags.ts';
 
 const root = new URL('../../..', import.meta.url).pathname;
+/** The PRINT line that ends start-up ("running as root" is another PRINT line, earlier). */
+const RUNNING = /Spread daemon solo V\S+ running/;
 
 test('EventLogFile %h, EventTimeStamp format and DebugFlags, then --json-log appending JSON lines', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'spread-logfile-'));
@@ -26,11 +28,13 @@ test('EventLogFile %h, EventTimeStamp format and DebugFlags, then --json-log app
   const file = join(dir, `spread-${hostname()}.log`);
 
   const d = await spawnDaemon(conf, 'solo', '127.0.0.1', 23600);
+  // The client port opens before start-up ends with the PRINT line: stop once that is written.
+  for (let i = 0; i < 300 && !(existsSync(file) && RUNNING.test(readFileSync(file, 'utf8'))); i++) await new Promise((r) => setTimeout(r, 50));
   await stopDaemon(d);
   assert.ok(existsSync(file), `%h became the host name: ${file}`);
   const text = readFileSync(file, 'utf8').trimEnd().split('\n');
   for (const line of text) assert.match(line, /^<\d{4}-\d\d-\d\d \d\d:\d\d:\d\d> \S/, line);
-  assert.ok(text.some((l) => /Spread daemon solo V\S+ running/.test(l)), 'PRINT is always on');
+  assert.ok(text.some((l) => RUNNING.test(l)), 'PRINT is always on');
   assert.ok(text.some((l) => /SIGTERM: shutting down/.test(l)), 'EXIT is always on');
   assert.ok(text.some((l) => /accepting clients on port 23600/.test(l)), 'SESSION is on');
   assert.ok(text.some((l) => /configuration \S+spread\.conf read on host /.test(l)), 'CONFIGURATION is on');
@@ -41,7 +45,7 @@ test('EventLogFile %h, EventTimeStamp format and DebugFlags, then --json-log app
   const exited = new Promise((resolve) => json.once('exit', resolve));
   try {
     // Started once its PRINT line is in the file.
-    for (let i = 0; i < 300 && !readFileSync(file, 'utf8').slice(before).includes('running'); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 300 && !RUNNING.test(readFileSync(file, 'utf8').slice(before)); i++) await new Promise((r) => setTimeout(r, 50));
   } finally {
     json.kill('SIGTERM');
     await exited;
@@ -53,5 +57,5 @@ test('EventLogFile %h, EventTimeStamp format and DebugFlags, then --json-log app
     assert.ok(!Number.isNaN(Date.parse(o.time)), o.time);
     assert.ok(['PRINT', 'EXIT', 'CONFIGURATION', 'SESSION'].includes(o.category), o.category);
   }
-  assert.ok(objects.some((o) => o.category === 'PRINT' && /running/.test(o.message)));
+  assert.ok(objects.some((o) => o.category === 'PRINT' && RUNNING.test(o.message)));
 });
