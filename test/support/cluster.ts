@@ -30,39 +30,11 @@
 // on 127.0.0.1. Partitions set by the monitor clear themselves after 60 s if not re-sent. Daemons
 // still running when the test process exits are killed. Run as root, the daemons keep root
 // (DaemonUser/DaemonGroup = root) instead of dropping to the "spread" account.
-import { spawn } from 'node:child_process';
-import { connect } from 'node:net';
 import { loadConfigSync, type MembershipTimeouts, type SpreadConfig } from '../../daemon/config/index.ts';
 import { MonitorClient } from '../../daemon/monitor/monitor-client.ts';
 import type { StatusRecord } from '../../daemon/monitor/status.ts';
 import { FAST_TIMEOUTS } from './daemon.ts';
-import { stopDaemon, writeTempConfig, type DaemonProcess } from './processes.ts';
-import { daemonNodeArgs } from '../../daemon/v8-flags.ts';
-
-const root = new URL('../..', import.meta.url).pathname;
-/** Kept output of one daemon process (its tail). */
-const OUTPUT_LIMIT = 200_000;
-
-// Daemons still running when this process exits (a test that failed before its `finally`, an
-// uncaught error) are killed, so that none is left behind.
-const live = new Set<DaemonProcess>();
-process.on('exit', () => {
-  for (const d of live) d.proc.kill('SIGKILL');
-});
-
-/** True once something accepts TCP connections on host:port. */
-function accepts(host: string, port: number): Promise<boolean> {
-  return new Promise<boolean>((resolve) => {
-    const s = connect({ host, port });
-    const done = (ok: boolean): void => {
-      s.destroy();
-      resolve(ok);
-    };
-    s.setTimeout(2000, () => done(false));
-    s.once('connect', () => done(true));
-    s.once('error', () => done(false));
-  });
-}
+import { launchDaemon, stopDaemon, stopDaemons, writeTempConfig, type DaemonProcess } from './processes.ts';
 
 export interface ClusterOptions {
   /** Number of daemons, 1 to 9. */
@@ -180,27 +152,7 @@ export class Cluster {
   async restart(i: number): Promise<void> {
     if (this.running(i)) throw new Error(`${this.name(i)} is running`);
     const name = this.name(i);
-    const proc = spawn(process.execPath, daemonNodeArgs(['-c', this.confPath, '-n', name]), { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    const d: DaemonProcess = { name, proc, output: '' };
-    const keep = (b: Buffer): void => {
-      d.output += b.toString();
-      if (d.output.length > OUTPUT_LIMIT) d.output = d.output.slice(-OUTPUT_LIMIT / 2);
-    };
-    proc.stdout!.on('data', keep);
-    proc.stderr!.on('data', keep);
-    // tracked at once, so that close() reaches a daemon that is still starting
-    this.procs[i] = d;
-    live.add(d);
-    proc.once('exit', () => live.delete(d));
-    const deadline = Date.now() + this.startTimeoutMs;
-    while (!(await accepts(this.host(i), this.port))) {
-      if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`daemon ${name} exited (${proc.exitCode ?? proc.signalCode}): ${d.output}`);
-      if (Date.now() > deadline) {
-        await stopDaemon(d, 'SIGKILL');
-        throw new Error(`daemon ${name} did not open ${this.host(i)}:${this.port} within ${this.startTimeoutMs} ms: ${d.output}`);
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await launchDaemon(this.confPath, name, this.host(i), this.port, this.startTimeoutMs, (d) => (this.procs[i] = d));
     if (this.cells !== undefined) await this.sendPartition(this.cells, [i]);
   }
 
@@ -264,14 +216,7 @@ export class Cluster {
 
   /** Stops every daemon (SIGTERM, then SIGKILL after 3 s) and closes the monitor socket. */
   async close(): Promise<void> {
-    await Promise.all(
-      this.procs.map(async (p) => {
-        if (p === undefined) return;
-        const timer = setTimeout(() => p.proc.kill('SIGKILL'), 3000);
-        await stopDaemon(p);
-        clearTimeout(timer);
-      }),
-    );
+    await stopDaemons(this.procs);
     this.monitor.close();
   }
 }

@@ -4,11 +4,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RunningDaemon } from '../../daemon/index.ts';
-import type { VsConnection } from '../../vs-layer/connection.ts';
-import type { VsGroup } from '../../vs-layer/group.ts';
-import type { ServiceLevel, VsView } from '../../vs-layer/types.ts';
-import { checkVs, type MemberTrace, type SentRecord, type TraceEvent } from './checker.ts';
-import { bytes, connect, daemon, text, until } from './helpers.ts';
+import type { ServiceLevel } from '../../vs-layer/types.ts';
+import { checkVs, type MemberTrace } from './checker.ts';
+import { connect, daemon } from './helpers.ts';
+import { recordingMember, settledView, type RecordingMember } from './members.ts';
 
 let d: RunningDaemon;
 before(async () => {
@@ -21,71 +20,11 @@ after(async () => {
 const GROUP = 'churn';
 const SERVICES: readonly ServiceLevel[] = ['agreed', 'fifo', 'safe', 'reliable', 'causal', 'fifo'];
 
-interface Member {
-  readonly name: string;
-  readonly conn: VsConnection;
-  readonly group: VsGroup;
-  readonly events: TraceEvent[];
-  readonly sent: SentRecord[];
-  readonly views: VsView[];
-  sending: boolean;
-  sender: Promise<void>;
-  ended: boolean;
-}
+type Member = RecordingMember;
 
-async function member(name: string): Promise<Member> {
-  const conn = await connect(d, name);
-  const group = await conn.join(GROUP);
-  const m: Member = { name: conn.privateName, conn, group, events: [], sent: [], views: [], sending: true, sender: Promise.resolve(), ended: false };
-  group.events$.subscribe({
-    next: (e) => {
-      if (e.kind === 'view') {
-        m.views.push(e.view);
-        m.events.push({ kind: 'view', viewId: e.view.id, members: e.view.members, cameWithMe: e.view.cameWithMe });
-      }
-      else if (e.kind === 'transitional') m.events.push({ kind: 'transitional', viewId: e.viewId });
-      else if (e.kind === 'left') m.events.push({ kind: 'left' });
-      else if (e.kind === 'message') {
-        const [id, seq] = text(e.message.payload).split('|');
-        m.events.push({ kind: 'message', viewId: e.message.viewId, sender: e.message.sender, id: id!, seq: Number(seq) });
-      }
-    },
-    complete: () => (m.ended = true),
-    error: () => (m.ended = true),
-  });
-  m.sender = sendLoop(m);
-  return m;
-}
-
-/** Sends one message every few milliseconds until stopped or refused. */
-async function sendLoop(m: Member): Promise<void> {
-  for (let seq = 1; m.sending; seq++) {
-    const id = `${m.name}:${seq}`;
-    const service = SERVICES[seq % SERVICES.length]!;
-    const view = m.group.currentView();
-    const sub = seq % 10 === 0 && view !== undefined ? view.members.filter((_, i) => i % 2 === seq % 2) : undefined;
-    try {
-      const r =
-        sub !== undefined && sub.length > 0
-          ? await m.group.sendTo(sub, bytes(`${id}|${seq}`), { service })
-          : await m.group.send(bytes(`${id}|${seq}`), { service });
-      m.sent.push({ id, sender: m.name, seq, viewId: r.viewId, ...(sub !== undefined && sub.length > 0 ? { receivers: sub } : {}) });
-    } catch (err) {
-      if ((err as Error).name === 'VsIllegalReceiversError') continue; // the view moved under us
-      return; // left, closed or killed
-    }
-    await new Promise((r) => setTimeout(r, 3));
-  }
-}
-
-/** Waits until every live member has installed a view with exactly `names`. */
-async function settled(live: readonly Member[], what: string): Promise<string> {
-  const want = live.map((m) => m.name).sort().join(',');
-  await until(() => live.every((m) => [...(m.group.currentView()?.members ?? [])].sort().join(',') === want), 20_000, what);
-  const ids = new Set(live.map((m) => m.group.currentView()!.id));
-  assert.equal(ids.size, 1, `${what}: one view id`);
-  return [...ids][0]!;
-}
+const member = async (name: string): Promise<Member> =>
+  recordingMember(await connect(d, name), GROUP, { serviceOf: (seq) => SERVICES[seq % SERVICES.length]!, pauseMs: 3 });
+const settled = (live: readonly Member[], what: string): Promise<string> => settledView(live, what, 20_000);
 
 const traffic = (ms = 150): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

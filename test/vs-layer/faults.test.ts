@@ -7,13 +7,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RunningDaemon } from '../../daemon/index.ts';
 import { VsConnection } from '../../vs-layer/connection.ts';
-import type { VsGroup } from '../../vs-layer/group.ts';
-import type { ServiceLevel, VsView } from '../../vs-layer/types.ts';
+import type { ServiceLevel } from '../../vs-layer/types.ts';
 import { startTestDaemons, threeDaemonConfig, waitForRing } from '../support/daemon.ts';
 import { DaemonProcs } from '../replication/support/daemon-procs.ts';
 import { KEEP_USER, SPREAD5_TIMEOUTS } from '../replication/support/daemons.ts';
-import { checkVs, type MemberTrace, type SentRecord, type TraceEvent } from './checker.ts';
-import { bytes, text, until } from './helpers.ts';
+import { checkVs, type MemberTrace } from './checker.ts';
+import { until } from './helpers.ts';
+import { recordingMember, settledView, type RecordingMember } from './members.ts';
 
 const GROUP = 'faults';
 const SERVICES: readonly ServiceLevel[] = ['agreed', 'fifo', 'safe', 'reliable', 'causal', 'fifo'];
@@ -21,72 +21,11 @@ const serviceOf = (seq: number): ServiceLevel => SERVICES[seq % SERVICES.length]
 const isReliable = (seq: number): boolean => serviceOf(seq) === 'reliable';
 const SETTLE_MS = 60_000;
 
-interface Member {
-  readonly name: string;
-  readonly conn: VsConnection;
-  readonly group: VsGroup;
-  readonly events: TraceEvent[];
-  readonly sent: SentRecord[];
-  readonly views: VsView[];
-  sending: boolean;
-  sender: Promise<void>;
-  /** The stream completed or errored (the connection is gone). */
-  ended: boolean;
-  error: Error | undefined;
-}
+type Member = RecordingMember;
 
-async function member(name: string, host: string, port: number): Promise<Member> {
-  const conn = await VsConnection.connect({ host, port, privateName: name, timeoutMs: 10_000 });
-  const group = await conn.join(GROUP);
-  const m: Member = { name: conn.privateName, conn, group, events: [], sent: [], views: [], sending: true, sender: Promise.resolve(), ended: false, error: undefined };
-  group.events$.subscribe({
-    next: (e) => {
-      if (e.kind === 'view') {
-        m.views.push(e.view);
-        m.events.push({ kind: 'view', viewId: e.view.id, members: e.view.members, cameWithMe: e.view.cameWithMe });
-      } else if (e.kind === 'transitional') m.events.push({ kind: 'transitional', viewId: e.viewId });
-      else if (e.kind === 'left') m.events.push({ kind: 'left' });
-      else if (e.kind === 'message') {
-        const [id, seq] = text(e.message.payload).split('|');
-        m.events.push({ kind: 'message', viewId: e.message.viewId, sender: e.message.sender, id: id!, seq: Number(seq) });
-      }
-    },
-    complete: () => (m.ended = true),
-    error: (err: Error) => {
-      m.ended = true;
-      m.error = err;
-    },
-  });
-  m.sender = sendLoop(m);
-  return m;
-}
-
-/** Sends one message every few milliseconds (several services, some subgroup casts) until stopped or refused. */
-async function sendLoop(m: Member): Promise<void> {
-  for (let seq = 1; m.sending; seq++) {
-    const id = `${m.name}:${seq}`;
-    const service = serviceOf(seq);
-    const view = m.group.currentView();
-    const sub = seq % 10 === 0 && view !== undefined ? view.members.filter((_, i) => i % 2 === seq % 2) : [];
-    try {
-      const r = sub.length > 0 ? await m.group.sendTo(sub, bytes(`${id}|${seq}`), { service }) : await m.group.send(bytes(`${id}|${seq}`), { service });
-      m.sent.push({ id, sender: m.name, seq, viewId: r.viewId, ...(sub.length > 0 ? { receivers: sub } : {}) });
-    } catch (err) {
-      if ((err as Error).name === 'VsIllegalReceiversError') continue; // the view moved under us
-      return; // left, closed or the daemon is gone
-    }
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-/** Waits until every member of `side` has installed one view with exactly the members of `side`. */
-async function settled(side: readonly Member[], what: string): Promise<string> {
-  const want = side.map((m) => m.name).sort().join(',');
-  await until(() => side.every((m) => [...(m.group.currentView()?.members ?? [])].sort().join(',') === want), SETTLE_MS, what);
-  const ids = new Set(side.map((m) => m.group.currentView()!.id));
-  assert.equal(ids.size, 1, `${what}: one view id`);
-  return [...ids][0]!;
-}
+const member = async (name: string, host: string, port: number): Promise<Member> =>
+  recordingMember(await VsConnection.connect({ host, port, privateName: name, timeoutMs: 10_000 }), GROUP, { serviceOf, pauseMs: 5 });
+const settled = (side: readonly Member[], what: string): Promise<string> => settledView(side, what, SETTLE_MS);
 
 const traffic = (ms = 300): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

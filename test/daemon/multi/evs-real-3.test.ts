@@ -4,15 +4,11 @@
 // the middle daemon of the ring. A client on each daemon sends Agreed and Safe messages all
 // along; the EVS checker passes over all clients' logs. Liveness only, with generous deadlines.
 import { test } from 'node:test';
-import assert from 'node:assert/strict';
 import { Cluster } from '../../support/cluster.ts';
-import {
-  EvsRecorder, changesSince, drain, dumpLogs, waitForViews, waitUntil, type ClientLog,
-} from '../../support/evs-client-log.ts';
-import { checkClientLogs } from '../../checkers/client-evs.ts';
+import { EvsRecorder, waitForViews, waitUntil, type ClientLog } from '../../support/evs-client-log.ts';
+import { SETTLE_MS, assertEvsHolds, assertNetworkViews, startRecorders } from './evs-real-scenario.ts';
 
 const GROUP = 'evs3';
-const SETTLE_MS = 40_000;
 
 test('3 daemons: kill -9 of the leader, restart, partition 1|2 and heal under traffic; EVS holds over the clients\' logs', async () => {
   const cluster = await Cluster.start({ size: 3, port: 23020 });
@@ -20,22 +16,16 @@ test('3 daemons: kill -9 of the leader, restart, partition 1|2 and heal under tr
   const logs: ClientLog[] = [];
   try {
     const user = (i: number): string => `t${i + 1}`;
-    for (let i = 0; i < 3; i++) recorders.push(await EvsRecorder.connect({ spread: cluster.spread(i), user: user(i), group: GROUP, intervalMs: 10 }));
-    const names = recorders.map((r) => r.privateName);
-    await waitForViews(recorders, names, SETTLE_MS, 'all three clients in one view');
-    for (const r of recorders) r.startSending();
-    await new Promise((r) => setTimeout(r, 400));
+    const started = await startRecorders(cluster, { size: 3, user, group: GROUP, intervalMs: 10 });
+    recorders.push(...started.recorders);
+    const names = started.names;
 
     // kill -9 of d1, the leader
     const marks = recorders.map((r) => r.mark());
     await cluster.kill(0);
     await waitForViews(recorders.slice(1), names.slice(1), SETTLE_MS, 'the clients of d2 d3 in a view of two');
     await waitUntil(() => recorders[0]!.lost, 5000, () => 'the killed daemon\'s client to see its connection break');
-    for (const [i, r] of recorders.slice(1).entries()) {
-      const { views, signals } = changesSince(r, marks[i + 1]!);
-      assert.equal(views[views.length - 1]!.reason, 'NETWORK');
-      assert.ok(signals >= 1, `${r.privateName}: a transitional signal came before the network view`);
-    }
+    assertNetworkViews(recorders.slice(1), marks.slice(1), 'after the crash', true);
 
     // restart d1 and reconnect its client at once, sending from the start
     logs.push(recorders[0]!.log);
@@ -53,22 +43,14 @@ test('3 daemons: kill -9 of the leader, restart, partition 1|2 and heal under tr
       waitForViews([recorders[0]!, recorders[2]!], [names[0]!, names[2]!], SETTLE_MS, 'd1 and d3 in a view of two'),
       waitForViews([recorders[1]!], [names[1]!], SETTLE_MS, 'd2 alone'),
     ]);
-    for (const [i, r] of recorders.entries()) {
-      const { views } = changesSince(r, cut[i]!);
-      assert.equal(views[views.length - 1]!.reason, 'NETWORK');
-    }
+    assertNetworkViews(recorders, cut, 'of the partition', false);
     await new Promise((r) => setTimeout(r, 300));
 
     await cluster.heal();
     await waitForViews(recorders, names, SETTLE_MS, 'all three in one view after the heal');
     await cluster.waitForRing(SETTLE_MS);
 
-    await drain(recorders, SETTLE_MS);
-    logs.push(...recorders.map((r) => r.log));
-    const report = checkClientLogs(logs, { group: GROUP });
-    const dump = report.violations.length > 0 || process.env.EVS_LOG_DUMP === '1' ? `logs in ${dumpLogs(logs)}` : '';
-    if (process.env.EVS_LOG_DUMP === '1') console.log(dump);
-    assert.deepEqual(report.violations, [], `${report.legend}\n${report.violations.join('\n')}\n${dump}`);
+    await assertEvsHolds(recorders, logs, GROUP);
   } finally {
     await Promise.all(recorders.map((r) => r.close()));
     await cluster.close();
