@@ -13,6 +13,7 @@ import { progress } from './progress.ts';
 import { membershipTimes } from './membership.ts';
 import { priorityTimes } from './priority.ts';
 import { daemonNodeArgs } from '../daemon/v8-flags.ts';
+import { buildCPingClient } from './c-client.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const quick = process.argv.includes('--quick');
@@ -54,8 +55,20 @@ async function stopDaemons(ds: DaemonProc[]): Promise<void> {
   );
 }
 
-function runClient(args: string[]): { proc: ChildProcess; result: Promise<Record<string, number | boolean>>; ready: Promise<void> } {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'bench/flood-client.ts', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+/** Which program a round trip's two clients are: our Node bench client, or the C one (bench/c/spping.c). */
+type PingClient = 'node' | 'c';
+let cPingClient: string | undefined | null = null;
+/** The ping clients to measure with: the C one only where a C compiler built it. */
+function pingClients(): PingClient[] {
+  if (cPingClient === null) cPingClient = buildCPingClient(root);
+  return cPingClient === undefined ? ['node'] : ['node', 'c'];
+}
+
+function runClient(args: string[], client: PingClient = 'node'): { proc: ChildProcess; result: Promise<Record<string, number | boolean>>; ready: Promise<void> } {
+  const proc =
+    client === 'c'
+      ? spawn(cPingClient!, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] })
+      : spawn(process.execPath, ['--import', 'tsx', 'bench/flood-client.ts', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: proc.stdout! });
   let readyResolve!: () => void;
   const ready = new Promise<void>((r) => (readyResolve = r));
@@ -87,16 +100,16 @@ async function flood(targets: string[], senders: number, size: number, count: nu
 }
 
 /** Round trips as the C reference measured them: `count` pings (after 200 not measured), median of `runs` runs. */
-async function roundTrip(pingTarget: string, reflectTarget: string, service: string, count: number, runs: number): Promise<Record<string, number>> {
+async function roundTrip(pingTarget: string, reflectTarget: string, service: string, count: number, runs: number, client: PingClient): Promise<Record<string, number>> {
   const results: Record<string, number>[] = [];
-  for (let i = 0; i < runs; i++) results.push(await ping(pingTarget, reflectTarget, service, count));
+  for (let i = 0; i < runs; i++) results.push(await ping(pingTarget, reflectTarget, service, count, client));
   const med = (k: string): number => results.map((r) => r[k]!).sort((a, b) => a - b)[Math.floor(runs / 2)]!;
   return { p50_ms: med('p50_ms'), p90_ms: med('p90_ms'), p99_ms: med('p99_ms'), max_ms: med('max_ms') };
 }
 
-async function ping(pingTarget: string, reflectTarget: string, service: string, count: number): Promise<Record<string, number>> {
-  const reflector = runClient(['--target', reflectTarget, '--name', `r${++runNumber}`, '--mode', 'reflect', '--size', '100', '--members', '2', '--service', service]);
-  const pinger = runClient(['--target', pingTarget, '--name', `p${runNumber}`, '--mode', 'ping', '--size', '100', '--count', String(count), '--members', '2', '--service', service]);
+async function ping(pingTarget: string, reflectTarget: string, service: string, count: number, client: PingClient): Promise<Record<string, number>> {
+  const reflector = runClient(['--target', reflectTarget, '--name', `r${++runNumber}`, '--mode', 'reflect', '--size', '100', '--members', '2', '--service', service], client);
+  const pinger = runClient(['--target', pingTarget, '--name', `p${runNumber}`, '--mode', 'ping', '--size', '100', '--count', String(count), '--members', '2', '--service', service], client);
   reflector.result.catch(() => {}); // it is killed once the pings are done
   const r = await pinger.result;
   reflector.proc.kill();
@@ -134,9 +147,11 @@ async function singleDaemon(): Promise<Record<string, unknown>> {
       }
     }
     const latency: Record<string, unknown>[] = [];
-    for (const service of ['agreed', 'safe']) {
-      progress(`1 daemon round trip ${service}`);
-      latency.push({ daemons: 1, service, size_bytes: 100, pings: quick ? 300 : 1000, ...(await roundTrip(`${port}@127.0.0.1`, `${port}@127.0.0.1`, service, quick ? 300 : 1000, runs)) });
+    for (const client of pingClients()) {
+      for (const service of ['agreed', 'safe']) {
+        progress(`1 daemon round trip ${service}, ${client} clients`);
+        latency.push({ daemons: 1, service, client, size_bytes: 100, pings: quick ? 300 : 1000, ...(await roundTrip(`${port}@127.0.0.1`, `${port}@127.0.0.1`, service, quick ? 300 : 1000, runs, client)) });
+      }
     }
     return { throughput: rows, round_trip: latency };
   } finally {
@@ -168,11 +183,12 @@ async function threeDaemons(): Promise<Record<string, unknown>> {
           }
         }
       }
-      for (const service of ['agreed', 'safe']) {
-        if (!accelerated && service === 'safe') continue;
-        if (rowFilter !== undefined && !rowFilter.includes('rtt')) continue;
-        progress(`3 daemons ${ring} round trip ${service} (ping on d1, reflect on d2)`);
-        latency.push({ daemons: 3, ring, service, size_bytes: 100, pings: quick ? 300 : 1000, ...(await roundTrip(targets[0]!, targets[1]!, service, quick ? 300 : 1000, runs)) });
+      for (const client of rowFilter !== undefined && !rowFilter.includes('rtt') ? [] : pingClients()) {
+        for (const service of ['agreed', 'safe']) {
+          if (!accelerated && service === 'safe') continue;
+          progress(`3 daemons ${ring} round trip ${service}, ${client} clients (ping on d1, reflect on d2)`);
+          latency.push({ daemons: 3, ring, service, client, size_bytes: 100, pings: quick ? 300 : 1000, ...(await roundTrip(targets[0]!, targets[1]!, service, quick ? 300 : 1000, runs, client)) });
+        }
       }
     } finally {
       await stopDaemons(ds);

@@ -18,9 +18,10 @@ export interface NewPackets {
  * Sends new packets while their weight is below `allowed` (flow-control units). Each starts with the next fragment of the head message and
  * takes its service; when that fragment ends its message, further one-fragment messages of a
  * compatible service are packed behind it while they fit. Each packet is stored as received (my
- * own packets count toward myAru) and broadcast, or queued for after the token.
+ * own packets count toward myAru) and broadcast, or, when `holdBack` lets the Accelerated Ring
+ * keep this visit's last packets for after the token, queued.
  */
-export function sendNewPackets(s: RingState, out: RingAction[], allowed: number): NewPackets {
+export function sendNewPackets(s: RingState, out: RingAction[], allowed: number, holdBack = true): NewPackets {
   const params = s.params;
   const queue = sendQueue(s);
   let sent = 0;
@@ -77,7 +78,8 @@ export function sendNewPackets(s: RingState, out: RingAction[], allowed: number)
       datagram,
     };
     s.store.set(seq, { packet, state: 'received' });
-    queueBroadcast(s, out, datagram);
+    if (holdBack) queueBroadcast(s, out, datagram);
+    else broadcastNow(s, out, datagram);
     sent++;
     units += packetUnits(datagram.length);
   }

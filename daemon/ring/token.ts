@@ -65,7 +65,10 @@ export function onToken(s: RingState, out: RingAction[], t: Token): void {
     personalWindow: params.personalWindow,
     flowControl: t.flowControl,
   });
-  const fresh = sendNewPackets(s, out, allowed);
+  // Accelerated Ring on an idle ring (the last rotation sent nothing): no daemon's sends wait
+  // behind this token, so holding my packets back for after it overlaps nothing and only makes
+  // every receiver wait one token send longer for them. They go first, as in the plain ring.
+  const fresh = sendNewPackets(s, out, allowed, t.flowControl > 0);
   const numSent = fresh.packets;
   // the token counts flow-control units: packets of Spread's size (see packetUnits)
   t.flowControl = nextFlowControl(t.flowControl, answer.units, fresh.units, s.lastNumRetrans, s.lastNumSent);
@@ -183,4 +186,3 @@ export function tokenHurry(s: RingState, out: RingAction[]): void {
   if (s.params.trace) out.push({ type: 'trace', record: { kind: 'hurry', retrans: t.retrans } });
   sendTokenCopies(s, out, t, true);
 }
-

@@ -122,12 +122,15 @@ describe('MAX_SEQ_GAP (3.11)', () => {
 });
 
 describe('Accelerated Ring (3.12)', () => {
-  test('the last AcceleratedWindow packets of a visit go after the token, stamped with the next round', () => {
+  test('on an idle ring a visit sends before the token; on a busy one its last AcceleratedWindow packets go after it, stamped with the next round', () => {
     const h = new Harness(2, { acceleratedRing: true, personalWindow: 20, acceleratedWindow: 15 });
     h.install();
     h.run();
-    for (let k = 0; k < 25; k++) h.submit(1, 'AGREED', Buffer.alloc(1432, k));
-    const v = visitPackets(h, 1);
+    for (let k = 0; k < 45; k++) h.submit(1, 'AGREED', Buffer.alloc(1432, k));
+    const idle = visitPackets(h, 1); // the last rotation sent nothing: nobody's sends wait behind this token
+    assert.equal(idle.pre.length, 20);
+    assert.equal(idle.post.length, 0);
+    const v = visitPackets(h, 1); // the token counts the 20 of the last rotation
     assert.equal(v.pre.length, 5);
     assert.equal(v.post.length, 15);
     const round = v.pre[0]!.tokenRound;
@@ -144,9 +147,11 @@ describe('Accelerated Ring (3.12)', () => {
     h.install();
     h.run();
     h.submit(0, 'AGREED', 'a');
-    h.pass(h.runUntilTokenFor(0));
+    h.pass(h.runUntilTokenFor(0)); // idle ring: 'a' goes before the token
+    h.submit(0, 'AGREED', 'b');
+    h.pass(h.runUntilTokenFor(0)); // the token counts 'a': 'b' goes after it
     // d0's packet went after the token: its round is ahead of d1's received rounds
-    const pkt = h.dataInFlight().find((x) => x.m.to === 1)!;
+    const pkt = h.dataInFlight().find((x) => x.m.to === 1 && x.seq === 2)!;
     h.pass(pkt.m);
     assert.equal(h.tokenFirst[1], true);
     assert.equal(h.tokenFirst[2], false, 'only the successor of the sender switches');
