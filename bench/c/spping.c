@@ -5,7 +5,9 @@
  * same JSON, so that the daemon can be measured without a Node client's own wake-up costs.
  *
  *   spping --target PORT@HOST|PORT --name NAME --mode ping|reflect [--size N] [--count N]
- *          [--warmup N] [--members N] [--service agreed|safe]
+ *          [--warmup N] [--members N] [--service agreed|safe] [--interval-ms N]
+ *
+ * --interval-ms: a pause before each ping, so that the ring goes idle between them (sparse traffic).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -175,6 +177,7 @@ static int by_value(const void *a, const void *b) {
 int main(int argc, char **argv) {
   const char *target = NULL, *name = "spping", *mode = "ping", *service = "agreed";
   int size = 100, count = 1000, warmup = 200, members = 2;
+  double interval_ms = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     const char *k = argv[i], *v = argv[i + 1];
     if (!strcmp(k, "--target")) target = v;
@@ -185,12 +188,13 @@ int main(int argc, char **argv) {
     else if (!strcmp(k, "--count")) count = atoi(v);
     else if (!strcmp(k, "--warmup")) warmup = atoi(v);
     else if (!strcmp(k, "--members")) members = atoi(v);
+    else if (!strcmp(k, "--interval-ms")) interval_ms = atof(v);
     /* flood-client's other options (--senders) mean nothing here */
   }
   int ping = !strcmp(mode, "ping");
   if (target == NULL || (!ping && strcmp(mode, "reflect")) || size < 0 || count < 1) {
     errno = 0;
-    fprintf(stderr, "usage: spping --target PORT@HOST|PORT --name NAME --mode ping|reflect [--size N] [--count N] [--warmup N] [--members N] [--service agreed|safe]\n");
+    fprintf(stderr, "usage: spping --target PORT@HOST|PORT --name NAME --mode ping|reflect [--size N] [--count N] [--warmup N] [--members N] [--service agreed|safe] [--interval-ms N]\n");
     return 2;
   }
   int fd = open_target(target);
@@ -226,6 +230,10 @@ int main(int argc, char **argv) {
   }
   double *rtts = malloc(sizeof(double) * (size_t)count);
   for (int i = -warmup; i < count; i++) {
+    if (interval_ms > 0) {
+      struct timespec pause = {(time_t)(interval_ms / 1e3), (long)(interval_ms * 1e6) % 1000000000L};
+      nanosleep(&pause, NULL);
+    }
     double t0 = now_ms();
     write_all(fd, msg, total);
     while (!is_data(receive(fd, scratch, scratch_size).type)) {

@@ -1,11 +1,12 @@
 // Hold and wake (design 3.10): the leader keeps the token of an idle ring; a daemon with a new
-// message wakes it, by HURRY packet or, at the leader, at once (Prot_new_message, Handle_hurry).
+// message wakes it, by HURRY packet or, at the leader, at once (Prot_new_message, Handle_hurry):
+// the leader then finishes its held visit with the message (token.ts resumeHeldVisit).
 import { MAX_RING_PAYLOAD } from '../wire/constants.ts';
 import { encodeHurry } from '../wire/hurry.ts';
 import { formatRingId, ringIdEquals, RING_SERVICES } from '../wire/types.ts';
 import type { HurryPacket } from '../wire/types.ts';
 import { dropped, sendQueue, type RingState } from './state.ts';
-import { tokenHurry } from './token.ts';
+import { resumeHeldVisit, tokenHurry } from './token.ts';
 import { tokenIsIdle } from './token-rules.ts';
 import type { DownQueueName, RingAction, RingMessage } from './types.ts';
 
@@ -59,7 +60,9 @@ export function useGroupsQueue(s: RingState, out: RingAction[], on: boolean): vo
 
 function wakeHeldToken(s: RingState, out: RingAction[]): void {
   if (s.active.isLeader) {
-    if (s.tokenHeld && s.tokenAlive) releaseHeldToken(s, out);
+    if (!s.tokenHeld || !s.tokenAlive) return;
+    if (s.memberState === 'OP') resumeHeldVisit(s, out);
+    else releaseHeldToken(s, out);
   } else if (tokenSeemsHeld(s)) {
     const h: HurryPacket = { configHash: s.params.configHash, transmitter: s.params.selfId, ringId: s.active.ringId };
     out.push({ type: 'unicast', to: s.active.leader, bytes: encodeHurry(h) });

@@ -19,9 +19,10 @@ export interface NewPackets {
  * takes its service; when that fragment ends its message, further one-fragment messages of a
  * compatible service are packed behind it while they fit. Each packet is stored as received (my
  * own packets count toward myAru) and broadcast, or, when `holdBack` lets the Accelerated Ring
- * keep this visit's last packets for after the token, queued.
+ * keep this visit's last packets for after the token, queued. Packets broadcast now carry `round`
+ * (3.12 rule 2): the visit's round, which a resumed held visit (hold.ts) gives explicitly.
  */
-export function sendNewPackets(s: RingState, out: RingAction[], allowed: number, holdBack = true): NewPackets {
+export function sendNewPackets(s: RingState, out: RingAction[], allowed: number, holdBack = true, round = s.tokenRounds): NewPackets {
   const params = s.params;
   const queue = sendQueue(s);
   let sent = 0;
@@ -58,7 +59,7 @@ export function sendNewPackets(s: RingState, out: RingAction[], allowed: number,
       packed?.forEach((m, k) => out.push({ type: 'trace', record: { kind: 'sent', ringId, seq, index: k + 1, payload: m.payload } }));
     }
     const datagram = encodeDataPacket(
-      { service, configHash: params.configHash, transmitter: params.selfId, originator: params.selfId, ringId, seq, tokenRound: s.tokenRounds, firstFragmentIndex },
+      { service, configHash: params.configHash, transmitter: params.selfId, originator: params.selfId, ringId, seq, tokenRound: round, firstFragmentIndex },
       first,
       packed,
     );
@@ -71,7 +72,7 @@ export function sendNewPackets(s: RingState, out: RingAction[], allowed: number,
       originator: params.selfId,
       ringId,
       seq,
-      tokenRound: s.tokenRounds,
+      tokenRound: round,
       firstFragmentIndex,
       firstFragmentLength: first.length,
       body: view(datagram, DATA_HEADER_BYTES),
@@ -79,7 +80,7 @@ export function sendNewPackets(s: RingState, out: RingAction[], allowed: number,
     };
     s.store.set(seq, { packet, state: 'received' });
     if (holdBack) queueBroadcast(s, out, datagram);
-    else broadcastNow(s, out, datagram);
+    else broadcastNow(s, out, datagram, round);
     sent++;
     units += packetUnits(datagram.length);
   }
@@ -88,8 +89,8 @@ export function sendNewPackets(s: RingState, out: RingAction[], allowed: number,
 }
 
 /** Stamps the round at the moment of broadcast: post-token packets carry the next round (3.12 rule 2). */
-function broadcastNow(s: RingState, out: RingAction[], datagram: Uint8Array): void {
-  writeU32(datagram, TOKEN_ROUND_OFFSET, s.tokenRounds);
+function broadcastNow(s: RingState, out: RingAction[], datagram: Uint8Array, round = s.tokenRounds): void {
+  writeU32(datagram, TOKEN_ROUND_OFFSET, round);
   out.push({ type: 'broadcast', bytes: datagram });
 }
 

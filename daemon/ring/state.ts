@@ -163,6 +163,7 @@ export function newCounters(): RingCounters {
     tokensRejected: 0,
     tokenHurries: 0,
     tokenHolds: 0,
+    heldVisitsResumed: 0,
     hurryPacketsSent: 0,
     messagesDelivered: 0,
     delivered: { RELIABLE: 0, FIFO: 0, AGREED: 0, SAFE: 0 },

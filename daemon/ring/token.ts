@@ -172,6 +172,44 @@ function isLastOfMySegment(s: RingState): boolean {
 }
 
 /**
+ * The leader holds the token of an idle ring and a message of its own is waiting: it finishes the
+ * held visit with it instead of releasing the token empty (a deviation from Spread, where the
+ * message waits a whole rotation after the release). The held token was never sent, so for the
+ * other daemons this is just the visit that carried the message: same rotation (ARQ), same
+ * round stamp, flow control and aru set as that visit would have set them.
+ */
+export function resumeHeldVisit(s: RingState, out: RingAction[]): void {
+  const params = s.params;
+  const t = s.lastToken;
+  s.idleCounter = 0;
+  const allowed = flowControlAllowed({
+    inRecovery: false,
+    highestSeq: s.highestSeq,
+    aru: s.aru,
+    window: params.window,
+    personalWindow: params.personalWindow,
+    flowControl: t.flowControl,
+  });
+  // before the token: the ring was idle, nobody's sends wait behind it
+  const fresh = sendNewPackets(s, out, allowed, false, s.tokenRounds - 1);
+  t.flowControl += fresh.units;
+  s.lastNumSent += fresh.units;
+  advanceMyAru(s);
+  if (setsTokenAru(t, s.myAru, params.selfId, false)) {
+    t.aru = s.myAru;
+    t.aruSetter = params.selfId;
+  }
+  t.seq = s.highestSeq;
+  deliverAgreed(s, out);
+  deliverReliable(s, out, s.highestSeq - fresh.packets + 1, s.highestSeq);
+  s.counters.heldVisitsResumed++;
+  if (params.trace) out.push({ type: 'trace', record: { kind: 'heldVisitResumed', seq: t.seq, sent: fresh.packets } });
+  sendTokenCopies(s, out, t, false);
+  out.push(s.fixed.setHurry);
+  out.push(s.fixed.setTokenLoss);
+}
+
+/**
  * Re-sends the token as I last sent it, without requests (Prot_token_hurry). At the leader this
  * is a new try of the rotation: RETRANS goes up and HURRY is re-armed.
  */

@@ -159,6 +159,7 @@ export type RingTraceRecord =
     }
   | { readonly kind: 'tokenRejected'; readonly reason: string }
   | { readonly kind: 'hurry'; readonly retrans: number }
+  | { readonly kind: 'heldVisitResumed'; readonly seq: number; readonly sent: number }
   /** A message's last fragment got its seq (only with params.traceSends; the payload is not copied). */
   | { readonly kind: 'sent'; readonly ringId: RingId; readonly seq: number; readonly index: number; readonly payload: Uint8Array }
   /** Membership state changes and decisions (only with params.trace). */
@@ -206,6 +207,8 @@ export interface RingCounters {
   tokenHurries: number;
   /** Times the leader held the token on an idle ring. */
   tokenHolds: number;
+  /** Held tokens the leader sent on with new messages of its own in the held visit. */
+  heldVisitsResumed: number;
   hurryPacketsSent: number;
   messagesDelivered: number;
   delivered: ServiceCounts;

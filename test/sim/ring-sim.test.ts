@@ -60,6 +60,22 @@ describe('simulator', () => {
     assert.deepEqual(r.trace.memory.map((m) => m.finalPacketsStored), [0, 0, 0]);
   });
 
+  test('sparse traffic on lossy rings: the leader sends its messages by resuming its held visit, and every checker holds', () => {
+    let resumed = 0;
+    let holds = 0;
+    for (let seed = 1; seed <= 12; seed++) {
+      const r = runRingScenario(
+        defaultScenario(seed, { daemons: 3 + (seed % 4), loss: (seed % 3) * 0.1, duplicate: 0.05, acceleratedRing: seed % 2 === 0, messagesPerDaemon: 12, meanIntervalMs: 40 }),
+      );
+      assert.deepEqual(r.violations, [], `seed ${seed}`);
+      assert.ok(r.trace.finished, `seed ${seed}`);
+      holds += r.stats.tokenHolds;
+      resumed += r.stats.heldVisitsResumed;
+    }
+    assert.ok(holds > 100, `the rings idled: ${holds} holds`);
+    assert.ok(resumed >= 10, `held visits resumed: ${resumed}`);
+  });
+
   test('a lossy link and a token-only loss pattern', () => {
     const r = runRingScenario(
       defaultScenario(8, {

@@ -158,6 +158,7 @@ export interface RingSimStats {
   retransmissions: number;
   tokenHurries: number;
   tokenHolds: number;
+  heldVisitsResumed: number;
 }
 
 export class RingSim {
@@ -259,12 +260,14 @@ export class RingSim {
     let retransmissions = 0;
     let tokenHurries = 0;
     let tokenHolds = 0;
+    let heldVisitsResumed = 0;
     for (const x of this.daemons) {
       const c = x.core.state.counters;
       packetsSent += c.packetsSent;
       retransmissions += c.retransmissions;
       tokenHurries += c.tokenHurries;
       tokenHolds += c.tokenHolds;
+      heldVisitsResumed += c.heldVisitsResumed;
     }
     return {
       trace: {
@@ -287,6 +290,7 @@ export class RingSim {
         retransmissions,
         tokenHurries,
         tokenHolds,
+        heldVisitsResumed,
       },
     };
   }

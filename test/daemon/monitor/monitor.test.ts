@@ -102,7 +102,9 @@ test('flow control sent by spmonitor is applied by every daemon from its next to
       const sent = after.packetsSent - before.packetsSent;
       const visits = after.tokenRounds - before.tokenRounds;
       assert.ok(sent >= 100, `${sent} packets sent`);
-      assert.ok(sent <= visits, `${sent} packets in ${visits} token visits: at most one per visit`);
+      // +1: the leader may have held the token (an idle ring) on a visit counted before the first
+      // status; the first packet then goes on that visit (resumeHeldVisit)
+      assert.ok(sent <= visits + 1, `${sent} packets in ${visits} token visits: at most one per visit`);
     });
   } finally {
     await Promise.all(daemons.map((d) => d.stop()));

@@ -66,24 +66,25 @@ describe('flow control (4)', () => {
   });
 
   test('retransmissions eat into the same budget', () => {
+    // d1 sends (a member: its messages wait for its visit; the leader would send at once)
     const h = new Harness(2, { window: 20, personalWindow: 20 });
     h.install();
     h.run();
-    for (let k = 0; k < 20; k++) h.submit(0, 'AGREED', Buffer.alloc(1432, k));
-    h.pass(h.runUntilTokenFor(0));
-    h.drop((m) => m.channel === 'data'); // d1 misses all 20
-    const t1 = h.runUntilTokenFor(1);
-    h.pass(t1);
-    for (let k = 0; k < 40; k++) h.submit(0, 'AGREED', Buffer.alloc(1432, 100 + k));
-    const before = h.log[0]!.length;
-    const v = visitPackets(h, 0);
-    const answers = h.log[0]!.slice(before).filter((a) => a.type === 'unicast');
-    assert.equal(answers.length, 20, 'all 20 requested packets answered, to d1 only');
-    assert.equal(v.pre.length, 20, 'the retransmissions of this visit do not limit this visit');
-    const fcOnToken = h.tokensInFlight().find((x) => x.m.from === 0)!.t.flowControl;
-    assert.equal(fcOnToken, 40);
+    for (let k = 0; k < 20; k++) h.submit(1, 'AGREED', Buffer.alloc(1432, k));
     h.pass(h.runUntilTokenFor(1));
-    const next = visitPackets(h, 0);
+    h.drop((m) => m.channel === 'data'); // d0 misses all 20
+    const t0 = h.runUntilTokenFor(0);
+    h.pass(t0);
+    for (let k = 0; k < 40; k++) h.submit(1, 'AGREED', Buffer.alloc(1432, 100 + k));
+    const before = h.log[1]!.length;
+    const v = visitPackets(h, 1);
+    const answers = h.log[1]!.slice(before).filter((a) => a.type === 'unicast');
+    assert.equal(answers.length, 20, 'all 20 requested packets answered, to d0 only');
+    assert.equal(v.pre.length, 20, 'the retransmissions of this visit do not limit this visit');
+    const fcOnToken = h.tokensInFlight().find((x) => x.m.from === 1)!.t.flowControl;
+    assert.equal(fcOnToken, 40);
+    h.pass(h.runUntilTokenFor(0));
+    const next = visitPackets(h, 1);
     assert.equal(next.pre.length, 0, '20 + 20 - 40: the next visit sends nothing new');
   });
 });
@@ -143,35 +144,36 @@ describe('Accelerated Ring (3.12)', () => {
   });
 
   test('a post-token packet from my predecessor gives the token priority until a token is accepted', () => {
+    // d1 sends (a member: its messages wait for its visit; the leader would send at once)
     const h = new Harness(3, { acceleratedRing: true });
     h.install();
     h.run();
-    h.submit(0, 'AGREED', 'a');
-    h.pass(h.runUntilTokenFor(0)); // idle ring: 'a' goes before the token
-    h.submit(0, 'AGREED', 'b');
-    h.pass(h.runUntilTokenFor(0)); // the token counts 'a': 'b' goes after it
-    // d0's packet went after the token: its round is ahead of d1's received rounds
-    const pkt = h.dataInFlight().find((x) => x.m.to === 1 && x.seq === 2)!;
+    h.submit(1, 'AGREED', 'a');
+    h.pass(h.runUntilTokenFor(1)); // idle ring: 'a' goes before the token
+    h.submit(1, 'AGREED', 'b');
+    h.pass(h.runUntilTokenFor(1)); // the token counts 'a': 'b' goes after it
+    // d1's packet went after the token: its round is ahead of d2's received rounds
+    const pkt = h.dataInFlight().find((x) => x.m.to === 2 && x.seq === 2)!;
     h.pass(pkt.m);
-    assert.equal(h.tokenFirst[1], true);
-    assert.equal(h.tokenFirst[2], false, 'only the successor of the sender switches');
-    h.pass(h.tokensInFlight().find((x) => x.m.to === 1)!.m);
-    assert.equal(h.tokenFirst[1], false);
+    assert.equal(h.tokenFirst[2], true);
+    assert.equal(h.tokenFirst[0], false, 'only the successor of the sender switches');
+    h.pass(h.tokensInFlight().find((x) => x.m.to === 2)!.m);
+    assert.equal(h.tokenFirst[2], false);
   });
 
   test('requests only up to the seq of the token I sent last', () => {
     const h = new Harness(2, { acceleratedRing: true });
     h.install();
     h.run();
-    for (let k = 0; k < 3; k++) h.submit(0, 'AGREED', Buffer.alloc(1000, k));
-    h.pass(h.runUntilTokenFor(0));
-    h.drop((m) => m.channel === 'data'); // d1 misses seqs 1..3, sent in this rotation
+    for (let k = 0; k < 3; k++) h.submit(1, 'AGREED', Buffer.alloc(1000, k));
     h.pass(h.runUntilTokenFor(1));
-    const first = h.tokensInFlight().find((x) => x.m.from === 1)!.t;
+    h.drop((m) => m.channel === 'data'); // d0 misses seqs 1..3, sent in this rotation
+    h.pass(h.runUntilTokenFor(0));
+    const first = h.tokensInFlight().find((x) => x.m.from === 0)!.t;
     assert.deepEqual(first.rtr, [], 'they may still be on the wire');
-    h.pass(h.runUntilTokenFor(0));
     h.pass(h.runUntilTokenFor(1));
-    const second = h.tokensInFlight().find((x) => x.m.from === 1)!.t;
+    h.pass(h.runUntilTokenFor(0));
+    const second = h.tokensInFlight().find((x) => x.m.from === 0)!.t;
     assert.deepEqual(second.rtr.flatMap((e) => e.seqs), [1, 2, 3]);
   });
 

@@ -2,7 +2,7 @@
 // wake, token loss, the seq wrap (design 3.4, 3.6, 3.10, 3.11).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeDataPacket, decodeToken, DatagramKind, encodeToken, NO_DAEMON, type Token } from '../../../daemon/wire/index.ts';
+import { decodeDataPacket, decodeToken, DatagramKind, encodeToken, NO_DAEMON, type DataPacket, type Token } from '../../../daemon/wire/index.ts';
 import { Harness } from './harness.ts';
 
 function settle(h: Harness, done: () => boolean, rounds = 20): void {
@@ -44,8 +44,7 @@ describe('retransmission (3.6)', () => {
     const h = new Harness(3);
     h.install();
     h.run();
-    h.submit(0, 'AGREED', 'lost-at-d2');
-    h.pass(h.runUntilTokenFor(0));
+    h.submit(0, 'AGREED', 'lost-at-d2'); // the leader's held visit goes on with it (resumeHeldVisit)
     h.drop((m) => m.channel === 'data' && m.to === 2);
     for (const x of h.dataInFlight()) h.pass(x.m);
     h.pass(h.runUntilTokenFor(1));
@@ -76,8 +75,7 @@ describe('retransmission (3.6)', () => {
     const h = new Harness(4);
     h.install();
     h.run();
-    h.submit(0, 'AGREED', 'x');
-    h.pass(h.runUntilTokenFor(0));
+    h.submit(0, 'AGREED', 'x'); // the leader's held visit goes on with it (resumeHeldVisit)
     h.drop((m) => m.channel === 'data' && (m.to === 2 || m.to === 3));
     for (const x of h.dataInFlight()) h.pass(x.m);
     h.pass(h.runUntilTokenFor(1));
@@ -225,14 +223,30 @@ describe('hold and wake (3.10)', () => {
     assert.ok(raced > 0, 'the race was reproduced at least once');
   });
 
-  test('a message at the leader itself releases a held token without any packet', () => {
-    const h = new Harness(2);
+  test('a message at the leader finishes its held visit: the packet goes at once, then the token of the same rotation', () => {
+    const h = new Harness(3);
     h.install();
     h.run();
+    const held = h.cores[0]!.state.lastToken;
+    const arq = held.arq;
     const acts = h.submit(0, 'SAFE', 'lead');
-    assert.deepEqual(acts.filter((a) => a.type === 'sendToken').length, 1);
-    assert.equal(acts.filter((a) => a.type === 'unicast').length, 0);
+    assert.deepEqual(acts.filter((a) => a.type === 'broadcast' || a.type === 'sendToken' || a.type === 'unicast').map((a) => a.type), ['broadcast', 'sendToken'], 'packet before token, no HURRY');
+    const [token] = h.tokensInFlight();
+    assert.equal(token!.t.arq, arq, 'the rotation the leader held, which nobody saw');
+    assert.equal(token!.t.retrans, 0);
+    assert.equal(token!.t.seq, 1);
+    assert.equal(token!.t.aru, 1, 'the leader holds its own packet');
+    assert.equal(token!.t.flowControl, 1);
+    assert.equal(h.cores[0]!.status().counters.heldVisitsResumed, 1);
+    const packet = decodeDataPacket(h.dataInFlight()[0]!.m.bytes) as DataPacket;
+    assert.equal(packet.tokenRound, h.cores[0]!.state.tokenRounds - 1, 'stamped with the held visit\'s round');
     settle(h, () => h.delivered.every((d) => d.length === 1));
+    assert.deepEqual(h.anomalies, []);
+    h.submit(0, 'AGREED', 'again');
+    assert.deepEqual(h.payloads(0), ['lead', 'again'], 'an Agreed message of the leader is delivered at once');
+    settle(h, () => h.delivered.every((d) => d.length === 2));
+    assert.equal(h.cores[0]!.status().counters.heldVisitsResumed, 2);
+    for (const d of h.delivered) assert.deepEqual(d.map((x) => Buffer.from(x.payload).toString()), ['lead', 'again']);
   });
 
   test('HURRY from a daemon that is not a ring member is ignored', () => {
