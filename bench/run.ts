@@ -2,7 +2,9 @@
 // reference figures (daemon-protocol.md section 13). Daemons and clients run as separate
 // processes on loopback. Prints one JSON document with the figures and the settings.
 // Usage: npm run bench [-- --quick] [-- --only single|three|membership|kv|priority] [-- --rows agreed/3/100,safe/1/10000]
-// (--rows keeps the throughput rows named service/senders/size, for a quick look at a few)
+// (--rows keeps the throughput rows named service/senders/size, for a quick look at a few, and,
+// with `rtt`, the three-daemon round trips). Round trips are taken with our Node bench client and,
+// where a C compiler builds bench/c/spping.c, with a small C client as the C reference was.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
@@ -14,6 +16,7 @@ import { membershipTimes } from './membership.ts';
 import { priorityTimes } from './priority.ts';
 import { daemonNodeArgs } from '../daemon/v8-flags.ts';
 import { buildCPingClient } from './c-client.ts';
+import { probeLoopback } from './loopback-probe.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const quick = process.argv.includes('--quick');
@@ -101,10 +104,12 @@ async function flood(targets: string[], senders: number, size: number, count: nu
 
 /** Round trips as the C reference measured them: `count` pings (after 200 not measured), median of `runs` runs. */
 async function roundTrip(pingTarget: string, reflectTarget: string, service: string, count: number, runs: number, client: PingClient): Promise<Record<string, number>> {
+  // the machine's state right before this row (see loopback-probe.ts)
+  const probe = await probeLoopback(300);
   const results: Record<string, number>[] = [];
   for (let i = 0; i < runs; i++) results.push(await ping(pingTarget, reflectTarget, service, count, client));
   const med = (k: string): number => results.map((r) => r[k]!).sort((a, b) => a - b)[Math.floor(runs / 2)]!;
-  return { p50_ms: med('p50_ms'), p90_ms: med('p90_ms'), p99_ms: med('p99_ms'), max_ms: med('max_ms') };
+  return { p50_ms: med('p50_ms'), p90_ms: med('p90_ms'), p99_ms: med('p99_ms'), max_ms: med('max_ms'), probe_rotation_us_p50: probe.rotation_us_p50 };
 }
 
 async function ping(pingTarget: string, reflectTarget: string, service: string, count: number, client: PingClient): Promise<Record<string, number>> {
@@ -214,14 +219,18 @@ async function main(): Promise<void> {
       node: process.version,
       cpus: cpus().length,
       quick,
-      note: 'msgs_per_s = messages sent per second by all senders together (median of runs); every sender is also a receiver of the whole group and keeps at most 800 of the group\'s messages in flight (bench/flood-client.ts); round trips: median over runs of each run\'s percentiles, each run measuring its pings after 200 that are not measured; daemons, clients and this driver share the machine',
+      note: 'msgs_per_s = messages sent per second by all senders together (median of runs); every sender is also a receiver of the whole group and keeps at most 800 of the group\'s messages in flight (bench/flood-client.ts); round trips: median over runs of each run\'s percentiles, each run measuring its pings after 200 that are not measured, with our Node bench client and with a small C client (bench/c/spping.c, as the C reference was measured); loopback_probe: a datagram passed round 3 sleeping processes (bench/loopback-probe.ts) before and after, since the machine\'s wake-up times, and the round trips with them, vary several-fold between hours; daemons, clients and this driver share the machine',
     },
   };
+  progress('loopback probe (how quiet the machine is)');
+  const probeBefore = await probeLoopback();
   if (only === undefined || only === 'single') report.single_daemon = await singleDaemon();
   if (only === undefined || only === 'three') report.three_daemons = await threeDaemons();
   if (only === undefined || only === 'membership') report.membership_change = await membershipTimes();
   if (only === undefined || only === 'kv') report.kv = await kvBench();
   if (only === undefined || only === 'priority') report.view_change_under_flood = await priorityTimes(quick);
+  progress('loopback probe again');
+  report.loopback_probe = { before: probeBefore, after: await probeLoopback() };
   process.stdout.write(JSON.stringify(report, null, 2) + '\n');
 }
 
