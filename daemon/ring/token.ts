@@ -65,10 +65,12 @@ export function onToken(s: RingState, out: RingAction[], t: Token): void {
     personalWindow: params.personalWindow,
     flowControl: t.flowControl,
   });
-  // Accelerated Ring on an idle ring (the last rotation sent nothing): no daemon's sends wait
-  // behind this token, so holding my packets back for after it overlaps nothing and only makes
-  // every receiver wait one token send longer for them. They go first, as in the plain ring.
-  const fresh = sendNewPackets(s, out, allowed, t.flowControl > 0);
+  // Accelerated Ring on a lightly loaded ring (the last rotation carried no more than one visit's
+  // held-back packets): few sends wait behind this token, so holding mine back for after it
+  // overlaps little and makes every receiver wait one token send longer for them (and take the
+  // token first, rule 4). They go first, as in the plain ring. Measured on loopback: round trips
+  // and light floods both gained; a busy ring keeps the Accelerated Ring's overlap.
+  const fresh = sendNewPackets(s, out, allowed, t.flowControl > params.acceleratedWindow);
   const numSent = fresh.packets;
   // the token counts flow-control units: packets of Spread's size (see packetUnits)
   t.flowControl = nextFlowControl(t.flowControl, answer.units, fresh.units, s.lastNumRetrans, s.lastNumSent);

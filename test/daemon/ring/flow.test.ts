@@ -123,15 +123,15 @@ describe('MAX_SEQ_GAP (3.11)', () => {
 });
 
 describe('Accelerated Ring (3.12)', () => {
-  test('on an idle ring a visit sends before the token; on a busy one its last AcceleratedWindow packets go after it, stamped with the next round', () => {
+  test('on a lightly loaded ring a visit sends before the token; on a busy one its last AcceleratedWindow packets go after it, stamped with the next round', () => {
     const h = new Harness(2, { acceleratedRing: true, personalWindow: 20, acceleratedWindow: 15 });
     h.install();
     h.run();
     for (let k = 0; k < 45; k++) h.submit(1, 'AGREED', Buffer.alloc(1432, k));
-    const idle = visitPackets(h, 1); // the last rotation sent nothing: nobody's sends wait behind this token
+    const idle = visitPackets(h, 1); // the last rotation sent nothing: few sends wait behind this token
     assert.equal(idle.pre.length, 20);
     assert.equal(idle.post.length, 0);
-    const v = visitPackets(h, 1); // the token counts the 20 of the last rotation
+    const v = visitPackets(h, 1); // the token counts the 20 of the last rotation: more than AcceleratedWindow
     assert.equal(v.pre.length, 5);
     assert.equal(v.post.length, 15);
     const round = v.pre[0]!.tokenRound;
@@ -148,12 +148,12 @@ describe('Accelerated Ring (3.12)', () => {
     const h = new Harness(3, { acceleratedRing: true });
     h.install();
     h.run();
-    h.submit(1, 'AGREED', 'a');
-    h.pass(h.runUntilTokenFor(1)); // idle ring: 'a' goes before the token
+    for (let k = 0; k < 16; k++) h.submit(1, 'AGREED', Buffer.alloc(1432, k));
+    h.pass(h.runUntilTokenFor(1)); // idle ring: these 16 packets go before the token
     h.submit(1, 'AGREED', 'b');
-    h.pass(h.runUntilTokenFor(1)); // the token counts 'a': 'b' goes after it
+    h.pass(h.runUntilTokenFor(1)); // the token counts 16, more than AcceleratedWindow: 'b' goes after it
     // d1's packet went after the token: its round is ahead of d2's received rounds
-    const pkt = h.dataInFlight().find((x) => x.m.to === 2 && x.seq === 2)!;
+    const pkt = h.dataInFlight().find((x) => x.m.to === 2 && x.seq === 17)!;
     h.pass(pkt.m);
     assert.equal(h.tokenFirst[2], true);
     assert.equal(h.tokenFirst[0], false, 'only the successor of the sender switches');
