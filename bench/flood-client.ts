@@ -5,6 +5,7 @@ import {
   AGREED_MESS, FrameReader, REG_MEMB_MESS, SAFE_MESS, SELF_DISCARD, encodeAuthChoice, encodeCommand,
   encodeConnectRequest, encodeMessageHead, JOIN_MESS, SPREAD_VERSION, isRegularMembership,
 } from '../client/wire/index.ts';
+import { percentile } from './stats.ts';
 
 interface Args {
   target: string;
@@ -171,7 +172,7 @@ async function main(): Promise<void> {
       if (i >= 0) rtts.push(Number(process.hrtime.bigint() - t0) / 1e6);
     }
     rtts.sort((a, b) => a - b);
-    const q = (p: number): number => rtts[Math.min(rtts.length - 1, Math.floor(p * rtts.length))]!;
+    const q = (p: number): number => percentile(rtts, p);
     finished = true;
     process.stdout.write(JSON.stringify({ p50_ms: q(0.5), p90_ms: q(0.9), p99_ms: q(0.99), max_ms: rtts[rtts.length - 1], count: rtts.length }) + '\n');
     sock.destroy();

@@ -9,6 +9,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { daemonNodeArgs } from '../daemon/v8-flags.ts';
+import { percentile } from './stats.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const self = new URL(import.meta.url).pathname;
@@ -120,11 +121,6 @@ function spawnLines(args: string[]): Proc {
   };
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
 const round = (x: number, d = 2): number => Math.round(x * 10 ** d) / 10 ** d;
 
 async function main(): Promise<void> {
@@ -165,8 +161,8 @@ async function main(): Promise<void> {
         clientsPerNode: spec.clients,
         clientsTotal: spec.clients * 3,
         opsPerSec: Math.round(ops / (spec.durationMs / 1000)),
-        p50Ms: round(percentile(lat, 50)),
-        p99Ms: round(percentile(lat, 99)),
+        p50Ms: round(percentile(lat, 0.5)),
+        p99Ms: round(percentile(lat, 0.99)),
         errors: results.reduce((s, r) => s + r.errors, 0),
       };
       rows.push(row);

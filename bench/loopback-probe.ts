@@ -6,6 +6,7 @@
 import dgram from 'node:dgram';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { percentile } from './stats.ts';
 
 const BASE_PORT = 24990;
 const HOPS = 3;
@@ -68,7 +69,7 @@ function runHop(rotations: number, index: number): void {
       return;
     }
     times.sort((a, b) => a - b);
-    const q = (p: number): number => Math.round(times[Math.min(times.length - 1, Math.floor(p * times.length))]!);
+    const q = (p: number): number => Math.round(percentile(times, p));
     const result: LoopbackProbe = { rotations, pause_ms: PAUSE_MS, rotation_us_p50: q(0.5), rotation_us_p90: q(0.9), rotation_us_p99: q(0.99) };
     process.stdout.write(JSON.stringify(result) + '\n', () => process.exit(0));
   });

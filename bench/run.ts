@@ -60,17 +60,21 @@ async function stopDaemons(ds: DaemonProc[]): Promise<void> {
 
 /** Which program a round trip's two clients are: our Node bench client, or the C one (bench/c/spping.c). */
 type PingClient = 'node' | 'c';
-let cPingClient: string | undefined | null = null;
-/** The ping clients to measure with: the C one only where a C compiler built it. */
+let cPingClientBuild: { readonly path: string | undefined } | undefined;
+/** The C client's binary, built on first use; undefined where no C compiler built it. */
+function cPingClientPath(): string | undefined {
+  cPingClientBuild ??= { path: buildCPingClient(root) };
+  return cPingClientBuild.path;
+}
+/** The ping clients to measure with: the C one only where it was built. */
 function pingClients(): PingClient[] {
-  if (cPingClient === null) cPingClient = buildCPingClient(root);
-  return cPingClient === undefined ? ['node'] : ['node', 'c'];
+  return cPingClientPath() === undefined ? ['node'] : ['node', 'c'];
 }
 
 function runClient(args: string[], client: PingClient = 'node'): { proc: ChildProcess; result: Promise<Record<string, number | boolean>>; ready: Promise<void> } {
   const proc =
     client === 'c'
-      ? spawn(cPingClient!, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] })
+      ? spawn(cPingClientPath()!, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] })
       : spawn(process.execPath, ['--import', 'tsx', 'bench/flood-client.ts', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: proc.stdout! });
   let readyResolve!: () => void;

@@ -57,14 +57,7 @@ export function onToken(s: RingState, out: RingAction[], t: Token): void {
 
   // Retransmissions first, then new packets within flow control.
   const answer = answerRetransmissions(s, out, t.rtr);
-  const allowed = flowControlAllowed({
-    inRecovery,
-    highestSeq: s.highestSeq,
-    aru: s.aru,
-    window: params.window,
-    personalWindow: params.personalWindow,
-    flowControl: t.flowControl,
-  });
+  const allowed = visitAllowance(s, t, inRecovery);
   // Accelerated Ring on a lightly loaded ring (the last rotation carried no more than one visit's
   // held-back packets): few sends wait behind this token, so holding mine back for after it
   // overlaps little and makes every receiver wait one token send longer for them (and take the
@@ -88,10 +81,7 @@ export function onToken(s: RingState, out: RingAction[], t: Token): void {
     commit(s, out);
   }
 
-  if (setsTokenAru(t, s.myAru, params.selfId, inRecovery)) {
-    t.aru = s.myAru;
-    t.aruSetter = params.selfId;
-  }
+  applyAruRules(s, t, inRecovery);
   t.procId = params.selfId;
   t.transmitter = params.selfId;
   if (!inRecovery) t.seq = s.highestSeq;
@@ -145,13 +135,37 @@ export function onToken(s: RingState, out: RingAction[], t: Token): void {
 
   if (inRecovery) evsDiscard(s, out);
   else discardUpTo(s, out, s.aru);
-  deliverAgreed(s, out);
-  deliverReliable(s, out, s.highestSeq - numSent + 1, s.highestSeq);
+  deliverAfterSends(s, out, numSent);
   if (s.memberState === 'EVS' && s.tokenRounds > MAX_EVS_ROUNDS) {
     // Spread's bug workaround: recovery that does not finish is abandoned (3.11)
     s.counters.evsValve++;
     tokenLoss(s, out);
   }
+}
+
+/** How many flow-control units this visit may send on token `t` (section 4). */
+function visitAllowance(s: RingState, t: Token, inRecovery: boolean): number {
+  return flowControlAllowed({
+    inRecovery,
+    highestSeq: s.highestSeq,
+    aru: s.aru,
+    window: s.params.window,
+    personalWindow: s.params.personalWindow,
+    flowControl: t.flowControl,
+  });
+}
+
+/** The aru rules (3.5) on the token I am about to send: I may write my aru and become its setter. */
+function applyAruRules(s: RingState, t: Token, inRecovery: boolean): void {
+  if (!setsTokenAru(t, s.myAru, s.params.selfId, inRecovery)) return;
+  t.aru = s.myAru;
+  t.aruSetter = s.params.selfId;
+}
+
+/** After my sends of a visit: the Agreed path, then the early path for the `numSent` packets I just sent. */
+function deliverAfterSends(s: RingState, out: RingAction[], numSent: number): void {
+  deliverAgreed(s, out);
+  deliverReliable(s, out, s.highestSeq - numSent + 1, s.highestSeq);
 }
 
 /** Sends the token to my successor; a token of a troubled rotation (RETRANS > 1) goes three times. */
@@ -181,31 +195,18 @@ function isLastOfMySegment(s: RingState): boolean {
  * round stamp, flow control and aru set as that visit would have set them.
  */
 export function resumeHeldVisit(s: RingState, out: RingAction[]): void {
-  const params = s.params;
   const t = s.lastToken;
   s.idleCounter = 0;
-  const allowed = flowControlAllowed({
-    inRecovery: false,
-    highestSeq: s.highestSeq,
-    aru: s.aru,
-    window: params.window,
-    personalWindow: params.personalWindow,
-    flowControl: t.flowControl,
-  });
   // before the token: the ring was idle, nobody's sends wait behind it
-  const fresh = sendNewPackets(s, out, allowed, false, s.tokenRounds - 1);
+  const fresh = sendNewPackets(s, out, visitAllowance(s, t, false), false, s.tokenRounds - 1);
   t.flowControl += fresh.units;
   s.lastNumSent += fresh.units;
   advanceMyAru(s);
-  if (setsTokenAru(t, s.myAru, params.selfId, false)) {
-    t.aru = s.myAru;
-    t.aruSetter = params.selfId;
-  }
+  applyAruRules(s, t, false);
   t.seq = s.highestSeq;
-  deliverAgreed(s, out);
-  deliverReliable(s, out, s.highestSeq - fresh.packets + 1, s.highestSeq);
+  deliverAfterSends(s, out, fresh.packets);
   s.counters.heldVisitsResumed++;
-  if (params.trace) out.push({ type: 'trace', record: { kind: 'heldVisitResumed', seq: t.seq, sent: fresh.packets } });
+  if (s.params.trace) out.push({ type: 'trace', record: { kind: 'heldVisitResumed', seq: t.seq, sent: fresh.packets } });
   sendTokenCopies(s, out, t, false);
   out.push(s.fixed.setHurry);
   out.push(s.fixed.setTokenLoss);
